@@ -1,0 +1,168 @@
+"""The answer contract: which names are read after which tagged part, their types, the checks.
+
+One file per module (``assignments/<module>/contract.json``), validated against
+``autograder/schemas/contract.schema.json`` and then for consistency (points add up, every
+check reads a declared name). The notebooks show it to students; the grader consumes it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from autograder.errors import ContractError
+
+DEFAULT_MODULE = "cnn_treinamento"
+
+
+@dataclass(frozen=True)
+class Read:
+    part: str
+    name: str
+    type: str
+    shape: tuple[int | None, ...] | None
+    pt: str
+    en: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.part}:{self.name}"
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    exercise: str
+    kind: str
+    points: float
+    read: str = ""  # "part:name"
+    reads: tuple[str, ...] = ()
+    path: str = ""
+    key: str = ""
+    consistency: str = ""
+
+
+@dataclass(frozen=True)
+class Part:
+    id: str
+    reads: tuple[Read, ...]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    number: int
+    computed: bool
+    points: float
+    title_pt: str
+    title_en: str
+    parts: tuple[Part, ...]
+    checks: tuple[Check, ...]
+
+
+@dataclass(frozen=True)
+class ErrorMisconception:
+    id: str
+    exercises: tuple[str, ...]
+    pattern: str
+
+
+@dataclass(frozen=True)
+class Contract:
+    module: str
+    title: str
+    letter_choices: str
+    consistency_credit: float
+    exercises: tuple[Exercise, ...]
+    error_misconceptions: tuple[ErrorMisconception, ...]
+
+    @property
+    def max_score(self) -> float:
+        return sum(e.points for e in self.exercises)
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        for e in self.exercises:
+            if e.id == exercise_id:
+                return e
+        raise ContractError(f"No exercise {exercise_id!r} in the contract of {self.module}.")
+
+    def part_owner(self) -> dict[str, str]:
+        """part id -> exercise id."""
+        return {p.id: e.id for e in self.exercises for p in e.parts}
+
+    def reads(self) -> dict[str, Read]:
+        """"part:name" -> Read."""
+        return {r.ref: r for e in self.exercises for p in e.parts for r in p.reads}
+
+
+def schema() -> dict[str, Any]:
+    text = resources.files("autograder").joinpath("schemas/contract.schema.json").read_text("utf-8")
+    return dict(json.loads(text))
+
+
+def contract_path(module: str = DEFAULT_MODULE) -> Path:
+    return Path(str(resources.files("assignments"))) / module / "contract.json"
+
+
+def parse_contract(data: dict[str, Any], where: str = "contract") -> Contract:
+    """Validate against the schema and for consistency; raise ContractError naming the place."""
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"at {'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in errors[:10]]
+        raise ContractError("The answer contract does not match its schema:\n  " + "\n  ".join(lines),
+                            where=where, fix="correct the contract file; the schema is "
+                            "autograder/schemas/contract.schema.json.")
+    exercises = []
+    problems = []
+    for e in data["exercises"]:
+        parts = tuple(Part(p["id"], tuple(
+            Read(p["id"], r["name"], r["type"], tuple(r["shape"]) if "shape" in r else None,
+                 r["pt"], r["en"]) for r in p["reads"])) for p in e["parts"])
+        declared = {r.ref for p in parts for r in p.reads}
+        checks = []
+        for c in e["checks"]:
+            check = Check(id=c["id"], exercise=e["id"], kind=c["kind"], points=float(c["points"]),
+                          read=c.get("read", ""), reads=tuple(c.get("reads", ())),
+                          path=c.get("path", ""), key=c.get("key", ""),
+                          consistency=c.get("consistency", ""))
+            for ref in ((check.read,) if check.read else ()) + check.reads:
+                if ref not in declared:
+                    problems.append(f"check {check.id} reads {ref!r}, which exercise {e['id']} "
+                                    f"does not declare")
+            if check.kind != "letter" and not check.key:
+                problems.append(f"check {check.id} has no key quantity")
+            checks.append(check)
+        total = sum(c.points for c in checks)
+        if not math.isclose(total, float(e["points"]), abs_tol=1e-9):
+            problems.append(f"exercise {e['id']}: checks add up to {total:g} points, "
+                            f"the exercise is worth {e['points']:g}")
+        exercises.append(Exercise(e["id"], e["number"], e["computed"], float(e["points"]),
+                                  e["title"]["pt"], e["title"]["en"], parts, tuple(checks)))
+    part_ids = [p.id for e in exercises for p in e.parts]
+    if len(part_ids) != len(set(part_ids)):
+        problems.append("part ids must be unique across the module")
+    if problems:
+        raise ContractError("The answer contract is inconsistent:\n  - " + "\n  - ".join(problems),
+                            where=where, fix="correct the contract file.")
+    return Contract(
+        module=data["module"], title=data["title"], letter_choices=data["letter_choices"],
+        consistency_credit=float(data.get("consistency_credit", 1.0)), exercises=tuple(exercises),
+        error_misconceptions=tuple(ErrorMisconception(m["id"], tuple(m["exercises"]), m["pattern"])
+                                   for m in data.get("error_misconceptions", ())),
+    )
+
+
+def load_contract(path: Path | None = None, module: str = DEFAULT_MODULE) -> Contract:
+    path = Path(path) if path else contract_path(module)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ContractError(f"Cannot read the answer contract: {exc}", where=str(path)) from exc
+    return parse_contract(data, where=str(path))

@@ -1,0 +1,93 @@
+"""The environment fingerprint recorded in keys and results, and the compatibility check."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import asdict, dataclass
+from importlib import metadata
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _tensorflow_version() -> str:
+    for dist in ("tensorflow-cpu", "tensorflow", "tf-nightly"):
+        v = _version(dist)
+        if v != "not installed":
+            return v
+    return "not installed"
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+@dataclass(frozen=True)
+class Environment:
+    python: str
+    tensorflow: str
+    keras: str
+    numpy: str
+    scikit_learn: str
+    platform: str
+    machine: str
+    cpu: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, str]) -> Environment:
+        return cls(**{k: str(d.get(k, "unknown")) for k in cls.__dataclass_fields__})
+
+
+def current() -> Environment:
+    """Read the fingerprint without importing TensorFlow (package metadata only)."""
+    return Environment(
+        python=platform.python_version(),
+        tensorflow=_tensorflow_version(),
+        keras=_version("keras"),
+        numpy=_version("numpy"),
+        scikit_learn=_version("scikit-learn"),
+        platform=f"{platform.system()} {platform.release()}",
+        machine=platform.machine(),
+        cpu=_cpu_model(),
+    )
+
+
+def _major_minor(v: str) -> str:
+    return ".".join(v.split(".")[:2])
+
+
+def compatibility_warnings(key_env: Environment, here: Environment) -> list[str]:
+    """Loud warnings when training numbers in the key may not apply to this environment."""
+    warnings = []
+    for name in ("tensorflow", "keras"):
+        a, b = getattr(key_env, name), getattr(here, name)
+        if _major_minor(a) != _major_minor(b):
+            warnings.append(
+                f"The key was built with {name} {a} but this machine has {name} {b}: training "
+                f"numbers (exercises 7, 8, 10) may differ. Rebuild the key here with "
+                f"`autograder key build --profile full` before grading."
+            )
+    if _major_minor(key_env.python) != _major_minor(here.python):
+        warnings.append(f"The key was built with Python {key_env.python}; this is {here.python}.")
+    if key_env.numpy.split(".")[0] != here.numpy.split(".")[0]:
+        warnings.append(f"The key was built with NumPy {key_env.numpy}; this is {here.numpy}.")
+    return warnings
+
+
+def python_executable() -> str:
+    return sys.executable

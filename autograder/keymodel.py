@@ -1,0 +1,131 @@
+"""The answer key: per quantity a reference value, the observed spread and the tolerance.
+
+A key is plain JSON (``key.json``). Tolerances are data, derived when the key is built
+(see ``autograder.keyassemble``); the grader never invents a tolerance of its own.
+
+Tolerance kinds:
+  ``{"kind": "exact"}``                      integers, strings, letters, structures
+  ``{"kind": "close", "rel": r, "abs": a}``  |obtained - value| <= max(r*|value|, a), per element
+  ``{"kind": "band", "intervals": [[lo, hi], ...], "rule": "..."}``
+                                             obtained inside any interval (honest results
+                                             can be bimodal, e.g. a dead ReLU output unit)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.environment import Environment, compatibility_warnings, current
+from autograder.errors import KeyError_
+
+KEY_SCHEMA = "dl-autograder/key"
+KEY_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Quantity:
+    id: str
+    description: str
+    value: Any
+    tolerance: dict[str, Any]
+    units: str = ""
+    source: str = ""
+    observed: tuple[Any, ...] = ()  # values under the sheet's seeding, one per fresh process
+    spread: dict[str, Any] | None = None  # n, min, max, mean, std, degenerate
+    variants: dict[str, Any] = field(default_factory=dict)  # misconception id -> its value
+
+
+@dataclass(frozen=True)
+class Drift:
+    exercise: int
+    official: str
+    status: str  # "holds" | "weak" | "does_not_hold" | "reproduces"
+    runs: int
+    runs_supporting_official: int
+    letters_supported: dict[str, int]  # letter -> number of runs whose numbers support it
+    deterministic_supports: list[str]
+    summary: str  # plain English sentence for the report
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    profile: str
+    built_at: str
+    environment: Environment
+    quantities: dict[str, Quantity]
+    answers: dict[str, dict[str, Any]]  # "1".."10" -> {"letter", "computed", "justificativa"}
+    drift: dict[str, Drift]
+    timings: dict[str, float]  # "ex7" -> reference seconds (slowest run), for time budgets
+    runs: dict[str, int]  # "ex7" -> number of runs behind the numbers
+    profile_settings: dict[str, Any] = field(default_factory=dict)
+    sheet_2021: dict[str, Any] = field(default_factory=dict)
+    schema: str = KEY_SCHEMA
+    schema_version: int = KEY_SCHEMA_VERSION
+
+    def quantity(self, qid: str) -> Quantity:
+        try:
+            return self.quantities[qid]
+        except KeyError:
+            raise KeyError_(
+                f"The answer key has no quantity {qid!r}.",
+                where=f"key built with profile {self.profile!r}",
+                fix="rebuild the key with this version of the grader (`autograder key build`).",
+            ) from None
+
+    def letter(self, exercise: int) -> str:
+        return str(self.answers[str(exercise)]["letter"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, sort_keys=True, allow_nan=False)
+
+    def warnings_here(self) -> list[str]:
+        return compatibility_warnings(self.environment, current())
+
+
+def key_from_dict(d: dict[str, Any], where: str = "") -> AnswerKey:
+    if d.get("schema") != KEY_SCHEMA:
+        raise KeyError_("This file is not an answer key.", where=where,
+                        fix="pass the key.json written by `autograder key build`.")
+    if d.get("schema_version") != KEY_SCHEMA_VERSION:
+        raise KeyError_(
+            f"Answer key schema version {d.get('schema_version')} is not supported "
+            f"(this grader reads version {KEY_SCHEMA_VERSION}).",
+            where=where, fix="rebuild the key with `autograder key build`.",
+        )
+    try:
+        return AnswerKey(**{
+            **d,
+            "environment": Environment.from_dict(d["environment"]),
+            "quantities": {k: Quantity(**{**q, "observed": tuple(q.get("observed", ()))})
+                           for k, q in d["quantities"].items()},
+            "drift": {k: Drift(**v) for k, v in d["drift"].items()},
+        })
+    except (KeyError, TypeError) as exc:
+        raise KeyError_(f"The answer key is malformed: {exc}", where=where,
+                        fix="rebuild it with `autograder key build`.") from exc
+
+
+def load_key(path: Path) -> AnswerKey:
+    path = Path(path)
+    if not path.is_file():
+        raise KeyError_(f"No answer key at {path}.",
+                        fix="pass --key PATH (the repository ships keys/full/key.json), "
+                            "or build one with `autograder key build --profile full`.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise KeyError_(f"The answer key is not valid JSON: {exc}", where=str(path),
+                        fix="rebuild it with `autograder key build`.") from exc
+    return key_from_dict(data, where=str(path))
+
+
+def key_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

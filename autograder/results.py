@@ -1,0 +1,154 @@
+"""The result of grading one submission: plain data with a versioned schema.
+
+Reports and LMS exports read only this (``result.json``); nothing else crosses that boundary.
+Schema: ``autograder/schemas/result.schema.json``. Bump ``RESULT_SCHEMA_VERSION`` on any
+incompatible change.
+
+Messages are not pre-rendered text: each check carries a ``message_id`` and ``params`` that
+the catalogue (``autograder.i18n``) turns into Portuguese or English.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+RESULT_SCHEMA = "dl-autograder/result"
+RESULT_SCHEMA_VERSION = 1
+
+CheckStatus = Literal["pass", "fail", "missing", "invalid", "not_run"]
+ExerciseStatus = Literal[
+    "ok",  # every cell ran
+    "error",  # a cell raised; the error is in ``error``
+    "timeout",  # the exercise's time budget ran out
+    "memory",  # the memory cap was hit
+    "dead",  # the kernel died (os._exit, segfault, ...)
+    "output_limit",  # the output cap was hit
+    "not_run",  # skipped (no code, or depends on a failed exercise)
+    "not_computed",  # a conceptual exercise: only the letter is read
+]
+Verification = Literal["executed", "cached", "replay_verified", "not_executed"]
+SubmissionStatus = Literal["graded", "invalid_submission", "grader_error"]
+
+
+@dataclass(frozen=True)
+class CellError:
+    """The student's original error, not a follow-on one."""
+
+    ename: str
+    evalue: str
+    cell_index: int  # index in the submitted notebook (-1 if unknown)
+    line: int | None  # 1-based line in that cell
+    code_line: str  # the source line that raised
+    traceback: str  # plain text, ANSI colours removed, trimmed
+
+
+@dataclass(frozen=True)
+class Misconception:
+    id: str  # e.g. "hinge_01_labels"; text lives in the catalogue
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str  # e.g. "ex1.loss_hi.mean"
+    exercise: str  # e.g. "ex1"
+    kind: str  # close | band | exact | ordering | ranking | letter | structure | ...
+    status: CheckStatus
+    points: float
+    max_points: float
+    obtained: Any = None  # plain JSON data
+    expected: Any = None  # plain JSON data; reports decide whether to show it
+    tolerance: str = ""  # human-readable, e.g. "± 0.0005" or "[12.1, 40.3]"
+    difference: Any = None
+    message_id: str = ""  # key in the catalogue
+    params: dict[str, Any] = field(default_factory=dict)
+    misconception: Misconception | None = None
+    reveals_answer: bool = False  # True when ``expected`` is the key's answer (e.g. a letter)
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    id: str  # "ex1" ... "ex10"
+    number: int
+    status: ExerciseStatus
+    score: float
+    max_score: float
+    verification: Verification
+    checks: tuple[CheckResult, ...]
+    error: CellError | None = None
+    seconds: float = 0.0
+    notes: tuple[str, ...] = ()  # message ids, e.g. "depends_on_failed"
+    series: dict[str, Any] = field(default_factory=dict)  # curves for plots (histories, ex8 MSEs)
+
+
+@dataclass(frozen=True)
+class Student:
+    id: str
+    name: str = ""
+    email: str = ""
+    source: str = ""  # how the identity was found (moodle, canvas, gradescope, filename)
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    submission_path: str
+    submission_sha256: str
+    student: Student
+    status: SubmissionStatus
+    score: float
+    max_score: float
+    exercises: tuple[ExerciseResult, ...]
+    graded_at: str
+    grader_version: str
+    environment: dict[str, str]
+    key: dict[str, Any]  # {"profile", "sha256", "environment", "warnings": [...]}
+    sandbox: dict[str, Any]  # {"backend", "enforced": {limit: how}, "not_enforced": [...]}
+    restored_cells: tuple[str, ...] = ()
+    messages: tuple[str, ...] = ()  # submission-level problems, plain sentences
+    schema: str = RESULT_SCHEMA
+    schema_version: int = RESULT_SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, sort_keys=True, allow_nan=False)
+
+
+def _check_from(d: dict[str, Any]) -> CheckResult:
+    m = d.get("misconception")
+    return CheckResult(**{**d, "misconception": Misconception(**m) if m else None})
+
+
+def _exercise_from(d: dict[str, Any]) -> ExerciseResult:
+    err = d.get("error")
+    return ExerciseResult(**{
+        **d,
+        "checks": tuple(_check_from(c) for c in d["checks"]),
+        "error": CellError(**err) if err else None,
+        "notes": tuple(d.get("notes", ())),
+    })
+
+
+def result_from_dict(d: dict[str, Any]) -> GradeResult:
+    """Rebuild a result from its JSON form, refusing other schemas or versions."""
+    if d.get("schema") != RESULT_SCHEMA:
+        raise ValueError(f"not a grading result (schema={d.get('schema')!r})")
+    if d.get("schema_version") != RESULT_SCHEMA_VERSION:
+        raise ValueError(
+            f"result schema version {d.get('schema_version')} is not supported "
+            f"(this grader reads version {RESULT_SCHEMA_VERSION}); regrade or upgrade the grader"
+        )
+    return GradeResult(**{
+        **d,
+        "student": Student(**d["student"]),
+        "exercises": tuple(_exercise_from(e) for e in d["exercises"]),
+        "restored_cells": tuple(d.get("restored_cells", ())),
+        "messages": tuple(d.get("messages", ())),
+    })
+
+
+def load_result(path: Path) -> GradeResult:
+    return result_from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
