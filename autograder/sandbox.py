@@ -254,6 +254,17 @@ class _Kernel:
         pids.update(p for p, proc in table.items() if proc.session == root)
         return sorted(pids)
 
+    def exited(self) -> bool:
+        """Whether the launched process ended, WITHOUT reaping it: while it is a zombie its pid
+        (and process group) cannot be reused, so killing "its" tree cannot hit a stranger."""
+        if self.popen.returncode is not None:
+            return True
+        try:
+            return os.waitid(os.P_PID, self.popen.pid,
+                             os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        except ChildProcessError:
+            return True
+
     def find_kernel_pid(self) -> None:
         if self.kernel_pid is None:
             depth = _descendants(self.popen.pid, _process_table())
@@ -271,30 +282,49 @@ class _Kernel:
         """SIGKILL the whole tree. Safe from any thread, idempotent."""
         with self._lock:
             self.killed = True
-            if self.popen.poll() is not None and self.backend == "bubblewrap":
+            if self.popen.returncode is not None:
+                return  # reaped: its pid may belong to someone else now
+            if self.backend == "bubblewrap" and self.exited():
+                return  # bwrap is gone, and with it the whole pid namespace
+            if self.backend == "bubblewrap":
+                self._kill_namespace()
                 return
             for _ in range(20):
                 table = _process_table()
-                if self.backend == "bubblewrap":
-                    # pid 1 of the namespace first: the OS then kills everything inside at once.
-                    depth = _descendants(self.popen.pid, table)
-                    targets = [p for p, d in depth.items() if d == 1] + [self.popen.pid]
-                else:
-                    targets = self.tree(table)
-                    try:
-                        os.killpg(self.popen.pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-                for pid in targets:
+                try:
+                    os.killpg(self.popen.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                for pid in self.tree(table):
                     try:
                         os.kill(pid, signal.SIGKILL)
                     except OSError:
                         pass
-                if self.backend == "bubblewrap" or not self.tree(_process_table()):
+                if not self.tree(_process_table()):
                     break
                 time.sleep(0.05)
 
+    def _kill_namespace(self) -> None:
+        """SIGKILL pid 1 of the sandbox: the OS kills everything in its pid namespace, and bwrap
+        exits only once all of it is gone. SIGKILL bwrap itself if that takes too long."""
+        depth = _descendants(self.popen.pid, _process_table())
+        for pid in [p for p, d in depth.items() if d == 1]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        until = time.monotonic() + 5
+        while not self.exited() and time.monotonic() < until:
+            time.sleep(0.02)
+        if not self.exited():
+            try:
+                os.kill(self.popen.pid, signal.SIGKILL)
+            except OSError:
+                pass
+
     def reap(self) -> None:
+        """Kill what is left of the tree, then collect the exit status."""
+        self.kill()
         try:
             self.popen.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -331,7 +361,7 @@ class _Watchdog(threading.Thread):
         while not self._stop_event.wait(_POLL_S):
             tick += 1
             self.check(disk=tick % _DISK_EVERY == 0)
-            if self.tripped is not None or self.kernel.popen.poll() is not None:
+            if self.tripped is not None or self.kernel.exited():
                 return
 
     def stop(self) -> None:
@@ -756,11 +786,11 @@ def _bwrap_argv(plan: _Plan, command: Sequence[str]) -> list[str]:
     return argv
 
 
-def _launcher(limits: Limits, *, drop_to: int | None, nproc: bool,
+def _launcher(limits: Limits, *, drop_to: int | None, nproc: int | None,
               command: Sequence[str]) -> list[str]:
     rlimits = {"RLIMIT_FSIZE": limits.max_file_bytes, "RLIMIT_CORE": 0}
-    if nproc:
-        rlimits["RLIMIT_NPROC"] = limits.max_processes
+    if nproc is not None:
+        rlimits["RLIMIT_NPROC"] = nproc
     spec = json.dumps({"rlimits": rlimits, "uid": drop_to})
     return [sys.executable, "-I", "-S", "-c", _LAUNCHER, spec, *command]
 
@@ -778,7 +808,8 @@ def _bwrap_problem(bwrap: str, as_root: bool) -> str | None:
                 userns_fd = _make_userns(host_id)
             plan = _Plan(bwrap, layout, Limits(), userns_fd, None)
             command = _launcher(plan.limits, drop_to=_SANDBOX_ID if as_root else None,
-                                nproc=True, command=[sys.executable, "-I", "-S", "-c", "pass"])
+                                nproc=plan.limits.max_processes,
+                                command=[sys.executable, "-I", "-S", "-c", "pass"])
             done = subprocess.run(_bwrap_argv(plan, command), capture_output=True, timeout=60,
                                   pass_fds=() if userns_fd is None else (userns_fd,),
                                   env={"PATH": "/usr/bin:/bin"}, check=False)
@@ -903,7 +934,8 @@ class Sandbox:
                 enforced["processes"] = watchdog
             missing.append("The process cap is enforced only by the watchdog: RLIMIT_NPROC "
                            "counts every process of the grader's user (and root ignores it), "
-                           "so a fast fork bomb can outrun the 0.2 s poll.")
+                           "so a fast fork bomb can outrun the 0.2 s poll, and processes that "
+                           "leave the kernel's session (setsid) can outlive the kernel.")
             if not lim.network:
                 missing.append("Network isolation is NOT applied: the kernel can reach the "
                                f"network and the host's loopback services{reason}.")
@@ -920,7 +952,7 @@ class Sandbox:
     @property
     def alive(self) -> bool:
         """Whether a kernel is running and usable."""
-        return (self._kernel is not None and self._kernel.popen.poll() is None
+        return (self._kernel is not None and not self._kernel.exited()
                 and not self._kernel.killed)
 
     def __enter__(self) -> Sandbox:
@@ -1057,14 +1089,16 @@ class Sandbox:
             if bw:
                 assert self._bwrap is not None
                 plan = _Plan(self._bwrap, layout, lim, self._userns_fd, self.datasets_dir)
+                # Not root: bwrap's pid 1 runs as the kernel's uid too and counts once.
+                nproc = lim.max_processes + (0 if self._as_root else 1)
                 command = _launcher(lim, drop_to=_SANDBOX_ID if self._as_root else None,
-                                    nproc=True, command=kernel_cmd)
+                                    nproc=nproc, command=kernel_cmd)
                 popen = subprocess.Popen(
                     _bwrap_argv(plan, command), stdin=subprocess.DEVNULL, stdout=log,
                     stderr=log, env=env,
                     pass_fds=() if self._userns_fd is None else (self._userns_fd,))
             else:
-                command = _launcher(lim, drop_to=None, nproc=False, command=kernel_cmd)
+                command = _launcher(lim, drop_to=None, nproc=None, command=kernel_cmd)
                 popen = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=log, env=env, cwd=layout.home,
                                          start_new_session=True)
@@ -1088,7 +1122,8 @@ class Sandbox:
         replied = published = False
         next_send = 0.0
         while time.monotonic() < deadline:
-            if kernel.popen.poll() is not None or kernel.killed:
+            if kernel.exited() or kernel.killed:
+                kernel.reap()
                 raise self._startup_error(f"{kernel.exit_sentence()} while starting")
             if time.monotonic() >= next_send:
                 client.send("kernel_info_request", {})
@@ -1117,7 +1152,6 @@ class Sandbox:
             self._watchdog.stop()
             self._watchdog = None
         if self._kernel is not None:
-            self._kernel.kill()
             self._kernel.reap()
             self._kernel = None
         if self._client is not None:
@@ -1132,8 +1166,10 @@ class Sandbox:
             raise RuntimeError("call start() before run()")
         started = time.monotonic()
         if not self.alive or self._client is None or self._kernel is None:
+            earlier = self._watchdog.tripped if self._watchdog is not None else None
+            why = f" (stopped earlier: {earlier.evalue})" if earlier is not None else ""
             return CellRun("dead", (), _limit_error(
-                "KernelDied", "the kernel is not running; call restart()"), 0.0, False)
+                "KernelDied", f"the kernel is not running{why}; call restart()"), 0.0, False)
         kernel, client = self._kernel, self._client
         outputs = _Outputs(self.limits.max_output_bytes)
         msg_id = client.send("execute_request", {
@@ -1141,19 +1177,18 @@ class Sandbox:
             "allow_stdin": False, "stop_on_error": False})
         count: int | None = None
         error: Mapping[str, Any] | None = None
-        idle = interrupted = timed_out = died = refused = False
+        idle = interrupted = timed_out = died = refused = finishing = False
         replied_at: float | None = None
         last_iopub = time.monotonic()
         kill_at = started + timeout_s + _INTERRUPT_GRACE_S
         while True:
-            now = time.monotonic()
             for sock, msg in self._drain(client, 0.0 if idle else _POLL_S):
                 if sock is client.monitor:
                     refused = True  # an oversized message was refused (or the kernel died)
                     continue
                 if msg is None or _parent_id(msg) != msg_id:
                     continue
-                msg_type = str(msg.get("msg_type") or msg.get("header", {}).get("msg_type"))
+                msg_type = str(msg.get("msg_type"))
                 raw = msg.get("content")
                 content: dict[str, Any] = raw if isinstance(raw, dict) else {}
                 if sock is client.shell:
@@ -1182,7 +1217,10 @@ class Sandbox:
                 break  # the idle message was lost (e.g. dropped as oversized)
             if self._watchdog is not None and self._watchdog.tripped is not None:
                 break
-            if kernel.popen.poll() is not None:
+            if kernel.exited():
+                if not finishing:  # one more pass for output sent just before the exit
+                    finishing = True
+                    continue
                 died = not kernel.killed
                 break
             if not interrupted and now >= started + timeout_s:
@@ -1191,9 +1229,11 @@ class Sandbox:
             elif interrupted and now >= kill_at:
                 kernel.kill()
                 break
-        limit = self._watchdog.check() if self._watchdog is not None and not died else None
+        limit = None
+        if self._watchdog is not None and not died:
+            limit = self._watchdog.tripped if kernel.killed else self._watchdog.check()
         if kernel.killed or died:
-            kernel.reap()
+            kernel.reap()  # kills leftovers (e.g. children of a kernel that exited) first
         else:
             outputs.truncated |= refused
         return self._result(code, outputs, error, count, started, limit=limit,

@@ -33,3 +33,22 @@ def keras_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def executed_solution_smoke(tmp_path_factory: pytest.TempPathFactory, keras_home: Path) -> Path:
+    """The smoke-profile solution notebook, executed by a real kernel the way a student runs it
+    (outputs saved, so the self-check's recorded values are in the file)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from assignments.build import notebook
+    from reference.profiles import SMOKE
+
+    nb = notebook("solution", SMOKE)
+    workdir = tmp_path_factory.mktemp("solution_run")
+    NotebookClient(nb, timeout=900, kernel_name="python3",
+                   resources={"metadata": {"path": str(workdir)}}).execute()
+    path = workdir / "solution_executed.ipynb"
+    nbformat.write(nb, path)
+    return path

@@ -1,0 +1,100 @@
+"""LMS exports: pure functions results -> file content, and small writers.
+
+    csv_all     one row per (student, check), for spreadsheets
+    moodle      offline grading worksheet (filled) + feedback-files zip
+    canvas      gradebook import CSV (merged into an exported gradebook, or built)
+    gradescope  results.json per result, and the autograder bundle
+
+``cli_export`` is what ``autograder export TARGET RESULTS_DIR --out OUT ...`` calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+TARGETS = ("csv", "moodle", "canvas", "gradescope", "gradescope-bundle")
+
+
+def _report(echo: Callable[[str], None], title: str, items: Sequence[str]) -> None:
+    if items:
+        echo(f"{title} ({len(items)}):")
+        for item in items:
+            echo(f"  - {item}")
+
+
+def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Path | None = None,
+               lang: str = "pt", reveal: str = "never", due: str | None = None,
+               worksheet: Path | None = None, gradebook: Path | None = None,
+               assignment_name: str | None = None, assignment_id: str | None = None,
+               points_possible: float | None = None, datasets_dir: Path | None = None,
+               echo: Callable[[str], None] = print) -> int:
+    """Run one export. Returns the exit code: 0, or 1 when something was skipped or left
+    unmatched (the files are still written; what was left out is listed)."""
+    from autograder.contract import load_contract
+    from autograder.keymodel import load_key
+    from autograder.report import load_results, parse_due, safe_name
+
+    if target not in TARGETS:
+        raise ValueError(f"export target must be one of {', '.join(TARGETS)}, got {target!r}")
+    out = Path(out)
+    if target == "gradescope-bundle":
+        from autograder.export.gradescope import write_bundle
+
+        if key_path is None:
+            raise ValueError("the Gradescope bundle needs --key")
+        zpath = write_bundle(out, key_path, lang=lang, reveal=reveal, datasets_dir=datasets_dir)
+        echo(f"Gradescope autograder written to {out} and {zpath} (upload the zip)")
+        return 0
+    if results_dir is None:
+        raise ValueError(f"export {target} needs RESULTS_DIR")
+    loaded = load_results(Path(results_dir))
+    results = [r for _, r in loaded.results]
+    _report(echo, "skipped files", loaded.skipped)
+    bad = bool(loaded.skipped)
+    contract = load_contract()
+    due_dt = parse_due(due)
+
+    if target == "csv":
+        from autograder.export import csv_all
+
+        path = csv_all.write(results, out)
+        echo(f"{len(csv_all.rows(results))} rows written to {path}")
+    elif target == "moodle":
+        from autograder.export import moodle
+
+        if worksheet is None:
+            raise ValueError("the Moodle export needs --worksheet (the downloaded grading worksheet CSV)")
+        key = load_key(key_path) if key_path else None
+        m = moodle.write(worksheet, results, out, key=key, contract=contract, lang=lang, reveal=reveal,
+                         due=due_dt, maximum_grade=points_possible)
+        echo(f"{len(m.fill.matches)} grades written to {m.worksheet}; feedback files in {m.feedback_zip}")
+        _report(echo, "results with no worksheet row", m.fill.unmatched_results)
+        _report(echo, "worksheet rows with no result (left as downloaded)", m.fill.unmatched_rows)
+        _report(echo, "rows not filled", m.fill.problems)
+        bad |= bool(m.fill.unmatched_results or m.fill.problems)
+    elif target == "canvas":
+        from autograder.export import canvas
+
+        if not assignment_name:
+            raise ValueError("the Canvas export needs --assignment-name (and --assignment-id to update "
+                             "an existing assignment)")
+        c = canvas.write(results, out, assignment_name=assignment_name, assignment_id=assignment_id,
+                         points_possible=points_possible, gradebook_path=gradebook)
+        echo(f"{len(c.matched)} scores written to {out} (column {c.column!r})")
+        _report(echo, "results with no gradebook row", c.unmatched_results)
+        _report(echo, "gradebook rows with no result (left as exported)", c.unmatched_rows)
+        _report(echo, "rows not filled", c.problems)
+        bad |= bool(c.unmatched_results or c.problems)
+    elif target == "gradescope":
+        import json
+
+        from autograder.export.gradescope import results_json
+
+        out.mkdir(parents=True, exist_ok=True)
+        for r in results:
+            data = results_json(r, lang=lang, reveal=reveal, due=due_dt, contract=contract)
+            (out / f"{safe_name(r.student.id)}.results.json").write_text(
+                json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        echo(f"{len(results)} Gradescope results.json files written to {out}")
+    return 1 if bad else 0

@@ -1,0 +1,417 @@
+"""Find the submissions in a folder or .zip exported by an LMS, and who submitted each one.
+
+One layout decides for the whole batch, checked in this order:
+
+``gradescope``  "Export Submissions": ``submission_metadata.yml`` beside ``submission_<id>/`` folders.
+                The YAML maps each folder to ``:submitters:`` (``:name:``, ``:sid:``, ``:email:``);
+                the student id is the SID (else the e-mail). One entry per submitter of a group.
+``moodle``      "Download all submissions". Moodle >= 3.1 (default "download in folders"):
+                ``Full Name_12345_assignsubmission_file[_]/<files>`` (4.x has no trailing ``_``);
+                older / flat: ``Full Name_12345_assignsubmission_file_<file>``. Moodle replaces
+                ``_`` in names by spaces, so the name is everything before the first ``_``; 12345 is
+                the participant id of this assignment (blind marking: ``Participant_12345_...``).
+``canvas``      "Download Submissions": ``<name>_[LATE_]<user id>_<file id>_<file name>`` where
+                <name> is the lowercased sortable name without punctuation; anonymous grading:
+                ``[LATE_]anon_<anonymous id>_<file id>_<file name>``.
+``plain``       ``<student id>.ipynb`` files at the top level.
+
+Moodle is recognised by any one entry (``_assignsubmission_`` is unmistakable); Canvas needs at
+least half of the files to follow its pattern.
+
+A zip is extracted first, refusing absolute paths, ``..`` and symlinks, and capping its size.
+A single wrapping folder (``assignment_123_export/``, ``submissions/``) is looked through.
+
+Nothing is guessed: an entry that does not match the layout, a student without a notebook, a
+file that is not a notebook are reported as problems. A student with several notebooks
+(several files, or several entries with the same id) has the newest one graded (latest
+modification time, ties broken by the path) and the others reported as not graded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from autograder.batch import BatchError
+from autograder.results import Student
+
+ProblemKind = Literal[
+    "unparseable_name",  # the entry does not follow the layout: we do not know whose it is
+    "multiple_notebooks",  # one student, several notebooks: the newest is graded
+    "no_notebook",  # a student submitted, but no .ipynb
+    "not_a_notebook",  # a file that is not a notebook where notebooks are expected
+    "duplicate_student",  # several entries claim the same student: the newest is graded
+    "unsafe_member",  # a zip member with an absolute path, "..", a symlink, or a clashing name
+]
+
+MAX_EXTRACT_BYTES = 4 * 1024**3  # a whole class's notebooks with outputs fit; a zip bomb does not
+MAX_MEMBERS = 50_000
+JUNK = {"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", ".ipynb_checkpoints"}
+
+MOODLE_FOLDER = re.compile(r"^(?P<name>[^_]+)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_?$")
+MOODLE_FLAT = re.compile(r"^(?P<name>[^_]+)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.+)$")
+CANVAS = re.compile(r"^(?P<name>.+?)_(?:(?P<late>LATE)_)?(?P<id>\d+)_(?P<file_id>\d+)_(?P<file>.+)$")
+CANVAS_ANON = re.compile(r"^(?:(?P<late>LATE)_)?(?P<id>anon_[A-Za-z0-9]+)_(?P<file_id>\d+)_(?P<file>.+)$")
+GRADESCOPE_METADATA = "submission_metadata.yml"
+
+
+@dataclass(frozen=True)
+class FoundSubmission:
+    student: Student
+    path: Path  # the notebook on disk (inside the extraction folder for a zip)
+    layout: str  # "gradescope" | "moodle" | "canvas" | "plain"
+    origin: str = ""  # where it is in what the TA gave us, e.g. "subs.zip:Ana_12_.../nb.ipynb"
+    late: bool = False  # Canvas marked it LATE
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str  # as ``origin`` above
+    kind: ProblemKind
+    message: str  # a sentence for the TA
+
+    def line(self) -> str:
+        return f"[{self.kind}] {self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Discovery:
+    submissions: tuple[FoundSubmission, ...]
+    problems: tuple[Problem, ...]
+    layout: str
+    root: Path  # the folder that was scanned
+    extracted_to: Path | None = None  # for a zip: the folder it was extracted into (caller removes)
+
+
+# ----------------------------------------------------------------------------- zip extraction
+
+def _member_problem(info: zipfile.ZipInfo) -> str:
+    name = info.filename.replace("\\", "/")
+    if "\x00" in name:
+        return "the name contains a NUL byte"
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        return "absolute path"
+    if ".." in name.split("/"):
+        return "the path leaves the archive ('..')"
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return "symbolic link"
+    return ""
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """Zips written without the UTF-8 flag are read as cp437 by Python; most LMS wrote UTF-8."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def extract_zip(archive: Path, dest: Path, *, max_bytes: int = MAX_EXTRACT_BYTES,
+                max_members: int = MAX_MEMBERS) -> tuple[Problem, ...]:
+    """Extract ``archive`` into ``dest``. Unsafe members are skipped and reported; an archive
+    over ``max_bytes`` (declared or actually read) or ``max_members`` stops everything."""
+    problems = []
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BatchError(f"Cannot open {archive} as a zip file: {exc}",
+                         fix="pass the .zip downloaded from the LMS, or the folder it unzips to.") from exc
+    with zf:
+        infos = zf.infolist()
+        declared = sum(i.file_size for i in infos)
+        if len(infos) > max_members or declared > max_bytes:
+            raise BatchError(
+                f"{archive} holds {len(infos)} members and {declared / 1e6:.0f} MB uncompressed, over "
+                f"the limit of {max_members} members and {max_bytes / 1e6:.0f} MB.",
+                fix="check that this is the submissions download; unzip it yourself if it is.")
+        dest.mkdir(parents=True, exist_ok=True)
+        root = dest.resolve()
+        written = 0
+        for info in infos:
+            name = _member_name(info).replace("\\", "/")
+            where = f"{archive.name}:{name}"
+            reason = _member_problem(info)
+            target = root.joinpath(*[p for p in name.split("/") if p not in ("", ".")])
+            if target == root:
+                continue
+            if not reason and root not in target.resolve().parents:
+                reason = "the path leaves the archive"
+            if reason:
+                problems.append(Problem(where, "unsafe_member", f"not extracted: {reason}."))
+                continue
+            try:
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, open(target, "xb") as out:  # "x": never overwrite
+                    while chunk := src.read(1 << 20):
+                        written += len(chunk)
+                        if written > max_bytes:
+                            raise BatchError(f"{archive} expands past {max_bytes / 1e6:.0f} MB.",
+                                             fix="check that this is the submissions download.")
+                        out.write(chunk)
+            except FileExistsError:
+                problems.append(Problem(where, "unsafe_member",
+                                        "not extracted: another member has the same name."))
+                continue
+            except (OSError, zipfile.BadZipFile, RuntimeError) as exc:  # RuntimeError: encrypted
+                problems.append(Problem(where, "unsafe_member", f"not extracted: {exc}."))
+                continue
+            try:
+                mtime = time.mktime((*info.date_time, 0, 0, -1))
+                os.utime(target, (mtime, mtime))
+            except (OverflowError, ValueError, OSError):
+                pass
+    return tuple(problems)
+
+
+# ----------------------------------------------------------------------------- scanning
+
+def _visible(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.name not in JUNK and not p.name.startswith("."))
+
+
+def _files_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()
+                  and not any(part in JUNK or part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def _unwrap(root: Path) -> Path:
+    """Look through folders that only wrap the export (a zip's single top-level folder)."""
+    while True:
+        entries = _visible(root)
+        if (len(entries) == 1 and entries[0].is_dir() and not (root / GRADESCOPE_METADATA).exists()
+                and not MOODLE_FOLDER.match(entries[0].name)):
+            root = entries[0]
+        else:
+            return root
+
+
+def _layout_of(root: Path, entries: list[Path]) -> str:
+    if (root / GRADESCOPE_METADATA).is_file():
+        return "gradescope"
+    if any(MOODLE_FOLDER.match(e.name) if e.is_dir() else MOODLE_FLAT.match(e.name) for e in entries):
+        return "moodle"
+    files = [e for e in entries if e.is_file()]
+    canvas = [e for e in files if CANVAS_ANON.match(e.name) or CANVAS.match(e.name)]
+    if canvas and 2 * len(canvas) >= len(files):  # a plain "a_1_2_b.ipynb" alone does not make it Canvas
+        return "canvas"
+    return "plain"
+
+
+@dataclass
+class _Claim:
+    """What one student submitted, gathered over the entries that name them."""
+
+    student: Student
+    notebooks: list[tuple[Path, Path]] = field(default_factory=list)  # (notebook, entry it came from)
+    other_files: list[Path] = field(default_factory=list)
+    entries: set[Path] = field(default_factory=set)
+    late: bool = False
+
+
+class _Scan:
+    def __init__(self, root: Path, label: str) -> None:
+        self.root, self.label = root, label
+        self.claims: dict[str, _Claim] = {}
+        self.problems: list[Problem] = []
+
+    def where(self, p: Path) -> str:
+        return f"{self.label}{p.relative_to(self.root).as_posix()}"
+
+    def problem(self, p: Path, kind: ProblemKind, message: str) -> None:
+        self.problems.append(Problem(self.where(p), kind, message))
+
+    def claim(self, student: Student, entry: Path, files: Iterable[Path], late: bool = False) -> None:
+        c = self.claims.setdefault(student.id, _Claim(student))
+        c.entries.add(entry)
+        c.late = c.late or late
+        for f in files:
+            if f.suffix.lower() == ".ipynb":
+                c.notebooks.append((f, entry))
+            else:
+                c.other_files.append(f)
+
+    def unparseable(self, entry: Path, layout: str, expected: str) -> None:
+        self.problem(entry, "unparseable_name",
+                     f"does not follow the {layout} layout ({expected}); not graded. Rename it or grade "
+                     f"it on its own with `autograder grade`.")
+
+
+def _scan_moodle(s: _Scan, entries: list[Path]) -> None:
+    for e in entries:
+        m = (MOODLE_FOLDER if e.is_dir() else MOODLE_FLAT).match(e.name)
+        if not m:
+            s.unparseable(e, "moodle", "'Full Name_12345_assignsubmission_file_/...'")
+            continue
+        student = Student(id=m["id"], name=m["name"].strip(), source="moodle")
+        s.claim(student, e, _files_in(e) if e.is_dir() else [e])
+
+
+def _scan_canvas(s: _Scan, entries: list[Path]) -> None:
+    for e in entries:
+        m = (CANVAS_ANON.match(e.name) or CANVAS.match(e.name)) if e.is_file() else None
+        if not m:
+            s.unparseable(e, "canvas", "'name_[LATE_]userid_fileid_file.ipynb'")
+            continue
+        name = "" if m["id"].startswith("anon_") else m["name"]
+        s.claim(Student(id=m["id"], name=name, source="canvas"), e, [e], late=bool(m["late"]))
+
+
+def _scan_plain(s: _Scan, entries: list[Path]) -> None:
+    for e in entries:
+        if e.is_dir():
+            s.unparseable(e, "plain", "'<student id>.ipynb' files at the top level")
+        elif e.suffix.lower() != ".ipynb":
+            s.problem(e, "not_a_notebook", "not a .ipynb file; ignored.")
+        else:
+            s.claim(Student(id=e.stem, source="filename"), e, [e])
+
+
+def _yaml_scalar(text: str) -> str:
+    text = text.strip()
+    if text in ("", "~", "null"):
+        return ""
+    if len(text) >= 2 and text[0] == text[-1] == "'":
+        return text[1:-1].replace("''", "'")
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        try:
+            return str(json.loads(text))
+        except json.JSONDecodeError:
+            return text[1:-1]
+    return text
+
+
+_YAML_KEY = re.compile(r"^(?P<dash>- +)?:?(?P<key>[A-Za-z_][\w-]*):(?:\s+(?P<value>.*))?$")
+
+
+def parse_gradescope_metadata(text: str) -> dict[str, list[dict[str, str]]]:
+    """``submission_metadata.yml`` -> {folder: [{"name", "sid", "email"}, ...]}.
+
+    Reads only the part we need of the YAML Gradescope writes (Ruby symbol keys)::
+
+        submission_123:
+          :submitters:
+          - :name: Ana Silva
+            :sid: '2024001'
+            :email: ana@example.org
+          :created_at: ...
+
+    (No YAML library is a dependency of the grader; this reads that one shape, nothing more.)"""
+    out: dict[str, list[dict[str, str]]] = {}
+    folder = ""
+    list_indent = -1  # indentation of ":submitters:" while inside that list
+    for raw in text.splitlines():
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        indent = len(raw) - len(raw.lstrip(" "))
+        line = raw.strip()
+        if line in ("---", "..."):  # document markers
+            continue
+        if indent == 0:
+            folder, list_indent = _yaml_scalar(line.rstrip(":")), -1
+            out.setdefault(folder, [])
+            continue
+        m = _YAML_KEY.match(line)
+        if list_indent >= 0 and m and m["dash"] and indent >= list_indent:
+            out[folder].append({m["key"]: _yaml_scalar(m["value"] or "")})
+            continue
+        if list_indent >= 0 and m and indent > list_indent and out[folder]:
+            out[folder][-1][m["key"]] = _yaml_scalar(m["value"] or "")
+            continue
+        list_indent = indent if (m and m["key"] == "submitters" and not m["dash"]) else -1
+    return out
+
+
+def _scan_gradescope(s: _Scan, entries: list[Path]) -> None:
+    meta_path = s.root / GRADESCOPE_METADATA
+    try:
+        metadata = parse_gradescope_metadata(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BatchError(f"Cannot read {meta_path}: {exc}",
+                         fix="re-download the export from Gradescope (Review Grades > Export Submissions).",
+                         ) from exc
+    folders = {e.name: e for e in entries if e.is_dir()}
+    for e in entries:
+        if e.name == GRADESCOPE_METADATA:
+            continue
+        if e.name not in metadata:
+            s.problem(e, "unparseable_name", f"not listed in {GRADESCOPE_METADATA}; not graded.")
+    for name, submitters in metadata.items():
+        folder = folders.get(name)
+        if folder is None:
+            s.problems.append(Problem(f"{s.label}{name}", "no_notebook",
+                                      f"listed in {GRADESCOPE_METADATA} but the folder is missing."))
+            continue
+        if not submitters:
+            s.problem(folder, "unparseable_name", f"no submitters for it in {GRADESCOPE_METADATA}.")
+        for sub in submitters:
+            sid = sub.get("sid", "") or sub.get("email", "")
+            if not sid:
+                s.problem(folder, "unparseable_name",
+                          f"submitter {sub.get('name', '?')!r} has neither SID nor e-mail; not graded.")
+                continue
+            student = Student(id=sid, name=sub.get("name", ""), email=sub.get("email", ""),
+                              source="gradescope")
+            s.claim(student, folder, _files_in(folder))
+
+
+def _choose(s: _Scan, layout: str) -> list[FoundSubmission]:
+    found = []
+    for c in s.claims.values():
+        who = f"{c.student.name} ({c.student.id})" if c.student.name else c.student.id
+        if not c.notebooks:
+            entry = min(c.entries)
+            others = ", ".join(f.name for f in c.other_files[:5]) or "nothing"
+            s.problem(entry, "no_notebook", f"{who} submitted no .ipynb file (found: {others}).")
+            continue
+        ranked = sorted(c.notebooks, key=lambda ne: (ne[0].stat().st_mtime, str(ne[0])), reverse=True)
+        chosen, chosen_entry = ranked[0]
+        for nb, entry in ranked[1:]:
+            # several files in one entry, or several entries (folders, files) naming the same student
+            kind: ProblemKind = "multiple_notebooks" if entry == chosen_entry else "duplicate_student"
+            s.problem(nb, kind, f"{who} has {len(ranked)} notebooks; graded the newest, "
+                                f"{s.where(chosen)}; this one was not graded.")
+        found.append(FoundSubmission(c.student, chosen, layout, s.where(chosen), c.late))
+    return sorted(found, key=lambda f: f.student.id)
+
+
+def discover(path: Path, *, extract_to: Path | None = None,
+             max_bytes: int = MAX_EXTRACT_BYTES) -> Discovery:
+    """Find the submissions in ``path``: a folder, a .zip (extracted into ``extract_to``, or a new
+    temporary folder that the caller removes) or a single notebook."""
+    path = Path(path)
+    if not path.exists():
+        raise BatchError(f"No submissions at {path}.",
+                         fix="pass the folder or .zip downloaded from the LMS.")
+    extracted = None
+    problems: tuple[Problem, ...] = ()
+    if path.is_file() and path.suffix.lower() == ".ipynb":
+        student = Student(id=path.stem, source="filename")
+        return Discovery((FoundSubmission(student, path, "plain", str(path)),), (), "plain", path.parent)
+    if path.is_file():
+        extracted = Path(extract_to) if extract_to else Path(tempfile.mkdtemp(prefix="autograder-batch-"))
+        problems = extract_zip(path, extracted, max_bytes=max_bytes)
+        base, label = extracted, f"{path.name}:"
+    else:
+        base, label = path, f"{path}/"
+    root = _unwrap(base)
+    scan = _Scan(root, label + (f"{root.relative_to(base).as_posix()}/" if root != base else ""))
+    entries = _visible(root)
+    layout = _layout_of(root, entries)
+    {"gradescope": _scan_gradescope, "moodle": _scan_moodle,
+     "canvas": _scan_canvas, "plain": _scan_plain}[layout](scan, entries)
+    found = _choose(scan, layout)
+    return Discovery(tuple(found), problems + tuple(scan.problems), layout, root, extracted)

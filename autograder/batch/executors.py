@@ -1,0 +1,176 @@
+"""Where grading jobs run. The grader (sandbox, comparison) neither knows nor cares.
+
+An executor takes a ``Job`` (plain data) and returns a ``concurrent.futures.Future`` of its
+``Outcome``; when the future is done, the job's result file has been written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+
+from autograder.batch.jobs import GradeFn, Job, Outcome, record_error, run_job
+
+
+class Executor(Protocol):
+    def submit(self, job: Job) -> Future[Outcome]:
+        """Start ``job``; the future's outcome arrives once its result file is written."""
+
+    def shutdown(self, cancel: bool = False) -> None:
+        """Wait for the submitted jobs, or with ``cancel`` stop them (their results are not written)."""
+
+
+class InlineExecutor:
+    """Runs each job in this process, one after the other: for debugging (pdb works) and tests.
+    No isolation: a submission that kills the grader process kills the batch."""
+
+    def __init__(self, grade_fn: GradeFn | None = None) -> None:
+        self.grade_fn = grade_fn
+
+    def submit(self, job: Job) -> Future[Outcome]:
+        future: Future[Outcome] = Future()
+        try:
+            future.set_result(run_job(job, self.grade_fn))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, cancel: bool = False) -> None:
+        pass
+
+
+def _die_with(parent_pid: int) -> None:
+    """Linux: be killed if the batch is (kill -9 included), so no orphan keeps training models."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the batch died before we asked
+        os._exit(1)
+
+
+def _child_main(job: Job, grade_fn: GradeFn | None, conn: Connection, parent_pid: int) -> None:
+    os.setpgrp()  # Ctrl-C in the terminal reaches the batch only; it stops us (and our kernels) itself
+    _die_with(parent_pid)
+    log = Path(job.log_path)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w", encoding="utf-8") as fh:
+        fh.write(f"grading {job.origin} for {job.who.id} (pid {os.getpid()})\n")
+        fh.flush()
+        os.dup2(fh.fileno(), 1)
+        os.dup2(fh.fileno(), 2)
+    conn.send(run_job(job, grade_fn))
+    conn.close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = " (out of memory?)" if -exitcode == signal.SIGKILL else ""
+        return f"the grading process was killed by {name}{hint} before it wrote a result"
+    return f"the grading process exited with code {exitcode} before it wrote a result"
+
+
+def _stop(proc: BaseProcess) -> None:
+    """SIGTERM the job's process group (the worker and the kernels it started), then SIGKILL."""
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid or 0, sig)
+        except (ProcessLookupError, PermissionError):  # not yet in its own group, or gone
+            if proc.is_alive():
+                os.kill(proc.pid or 0, sig)
+        proc.join(wait)
+        if not proc.is_alive():
+            return
+
+
+class LocalProcessExecutor:
+    """Each job in a fresh process started with "spawn", at most ``workers`` at once.
+
+    A process is never reused, so a TensorFlow-heavy grading leaves no memory behind for the next.
+    Why not ``ProcessPoolExecutor(max_tasks_per_child=1)``: when one of its workers dies, the
+    whole pool is marked broken and every job in flight fails with ``BrokenProcessPool``, so a
+    crash cannot be pinned on the submission that caused it. Here each job has its own process:
+    if it dies (os._exit, segfault, OOM kill) that job alone gets a ``grader_error`` result.
+
+    As with any "spawn" pool, a script that uses it must start under ``if __name__ == "__main__":``
+    (each worker imports the main module).
+    """
+
+    def __init__(self, workers: int, grade_fn: GradeFn | None = None) -> None:
+        if grade_fn is not None:
+            pickle.dumps(grade_fn)  # fail now, not once per job: it is sent to each worker
+        self._ctx = multiprocessing.get_context("spawn")
+        self._grade_fn = grade_fn
+        self._threads = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="grade")
+        self._live: set[BaseProcess] = set()
+        self._lock = threading.Lock()
+        self._cancelled = threading.Event()
+
+    def submit(self, job: Job) -> Future[Outcome]:
+        return self._threads.submit(self._run, job)
+
+    def _run(self, job: Job) -> Outcome:
+        started = time.monotonic()
+        recv, send = self._ctx.Pipe(duplex=False)
+        proc = self._ctx.Process(target=_child_main, args=(job, self._grade_fn, send, os.getpid()),
+                                 name=f"grade-{job.who.id}")
+        with self._lock:
+            if self._cancelled.is_set():
+                raise CancelledError()
+            proc.start()
+            self._live.add(proc)
+        send.close()
+        outcome = None
+        try:
+            proc.join()
+            if recv.poll():
+                outcome = recv.recv()
+        except (EOFError, OSError):
+            pass
+        finally:
+            recv.close()
+            with self._lock:
+                self._live.discard(proc)
+        if outcome is not None:  # the job's time as the batch sees it, process start included
+            return dataclasses.replace(outcome, seconds=time.monotonic() - started)
+        if self._cancelled.is_set():
+            raise CancelledError()
+        return record_error(job, _death(proc.exitcode), time.monotonic() - started)
+
+    def shutdown(self, cancel: bool = False) -> None:
+        if cancel:
+            self._cancelled.set()
+            with self._lock:
+                live = list(self._live)
+            for proc in live:
+                _stop(proc)
+        self._threads.shutdown(wait=True, cancel_futures=cancel)
+
+    def __enter__(self) -> LocalProcessExecutor:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.shutdown(cancel=exc is not None)

@@ -1,0 +1,131 @@
+"""One grading job: plain data in, one result file out. This is what runs in a worker.
+
+A job is self-contained plain data (paths, the student, the options as a dict), so any executor can
+ship it anywhere. ``run_job`` grades it and writes the result JSON atomically itself; whatever goes
+wrong in grading becomes a ``grader_error`` result, written like any other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import json
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from autograder import __version__
+from autograder.api import GradeOptions
+from autograder.environment import current
+from autograder.fsutil import write_atomic
+from autograder.results import GradeResult, Student
+
+GradeFn = Callable[[Path, Student], GradeResult]
+
+
+@dataclass(frozen=True)
+class Job:
+    submission: str  # the notebook, readable by the worker
+    origin: str  # where the TA sees it; recorded as the result's ``submission_path``
+    submission_sha256: str
+    student: dict[str, str]  # a Student as a dict
+    key_path: str
+    key_sha256: str
+    options: dict[str, Any]  # GradeOptions as plain data (``options_to_dict``)
+    result_path: str  # written atomically by the worker
+    log_path: str  # the worker's stdout/stderr
+    max_score: float  # of the contract, for a grader_error result
+
+    @property
+    def who(self) -> Student:
+        return Student(**self.student)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the batch needs to know about a finished job (the result file holds the rest)."""
+
+    student_id: str
+    status: str  # graded | invalid_submission | grader_error
+    score: float
+    max_score: float
+    seconds: float  # wall time of the job
+    message: str = ""  # why, for grader_error
+
+
+def options_to_dict(options: GradeOptions) -> dict[str, Any]:
+    return {f.name: (str(v) if isinstance(v, Path) else v)
+            for f in dataclasses.fields(options) for v in [getattr(options, f.name)]}
+
+
+def options_from_dict(d: dict[str, Any]) -> GradeOptions:
+    return GradeOptions(**{**d, "datasets_dir": Path(d["datasets_dir"]) if d.get("datasets_dir") else None})
+
+
+@dataclass(frozen=True)
+class ApiGrader:
+    """The real grader, ``autograder.api.grade``, as a picklable ``GradeFn``."""
+
+    key_path: str
+    key_sha256: str
+    options: dict[str, Any]
+
+    @cached_property
+    def _key(self) -> Any:
+        from autograder.keymodel import key_from_dict
+
+        raw = Path(self.key_path).read_bytes()
+        if hashlib.sha256(raw).hexdigest() != self.key_sha256:
+            raise RuntimeError(f"the answer key {self.key_path} changed while the batch was running")
+        return key_from_dict(json.loads(raw), where=self.key_path)
+
+    def __call__(self, submission: Path, student: Student) -> GradeResult:
+        from autograder import api
+
+        return api.grade(submission, self._key, key_sha256=self.key_sha256,
+                         options=options_from_dict(self.options), student=student)
+
+
+def grader_error(job: Job, reason: str) -> GradeResult:
+    """The result of a job the grader could not finish: no score, the reason said once."""
+    return GradeResult(
+        submission_path=job.origin, submission_sha256=job.submission_sha256, student=job.who,
+        status="grader_error", score=0.0, max_score=job.max_score, exercises=(),
+        graded_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        grader_version=__version__, environment=current().to_dict(),
+        key={"sha256": job.key_sha256, "path": job.key_path}, sandbox={},
+        messages=(f"The grader failed on this submission: {reason}. "
+                  f"A TA must look at it (log: {job.log_path}).",))
+
+
+def _outcome(job: Job, result: GradeResult, seconds: float) -> Outcome:
+    reason = result.messages[0] if result.status == "grader_error" and result.messages else ""
+    return Outcome(job.who.id, result.status, result.score, result.max_score, seconds, reason)
+
+
+def record_error(job: Job, reason: str, seconds: float) -> Outcome:
+    """Write a grader_error result for ``job`` (e.g. its worker process died)."""
+    result = grader_error(job, reason)
+    write_atomic(Path(job.result_path), result.to_json())
+    return _outcome(job, result, seconds)
+
+
+def run_job(job: Job, grade_fn: GradeFn | None = None) -> Outcome:
+    """Grade one submission and write its result. Never raises for a grading failure."""
+    started = time.monotonic()
+    grade = grade_fn or ApiGrader(job.key_path, job.key_sha256, job.options)
+    try:
+        result = grade(Path(job.submission), job.who)
+        result = dataclasses.replace(result, student=job.who, submission_path=job.origin)
+        text = result.to_json()  # not serialisable (NaN, odd types) is a grader error too
+    except Exception as exc:  # one broken or hostile submission never stops the batch
+        traceback.print_exc()
+        result = grader_error(job, f"{type(exc).__name__}: {exc}")
+        text = result.to_json()
+    write_atomic(Path(job.result_path), text)
+    return _outcome(job, result, time.monotonic() - started)

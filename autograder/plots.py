@@ -1,0 +1,240 @@
+"""Plots for the reports: PNG bytes from plain data (matplotlib, Agg, no pyplot global state).
+
+Inputs are a result's ``series`` (the student's curves, untrusted plain data) and, when the
+report may show expected values, the key's envelopes and bands. Every function returns PNG
+bytes or ``None`` when there is nothing to draw; none of them raises for odd student data
+(strings, NaN, missing epochs are dropped or drawn as gaps).
+
+Reveal rule: the key's curves and bands are drawn only when ``show_key`` is true, i.e. when
+the report may show expected values. Otherwise only the student's own numbers are drawn.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from autograder.i18n import translate
+from autograder.keymodel import AnswerKey
+from autograder.results import ExerciseResult
+
+MAX_POINTS = 5000  # longest curve drawn; a student's history could be huge
+_DPI = 96
+_SIZE = (6.4, 4.0)
+_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+
+
+@dataclass(frozen=True)
+class Plot:
+    name: str  # file stem, e.g. "ex7_A"
+    title: str  # translated caption
+    png: bytes
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _number(value: Any) -> float:
+    """A finite float, or NaN for anything else (strings such as "NaN", None, bools, lists)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return math.nan
+    x = float(value)
+    return x if math.isfinite(x) else math.nan
+
+
+def curve(values: Any) -> list[float]:
+    """A per-epoch curve from untrusted data: a list of numbers, capped at MAX_POINTS."""
+    if not isinstance(values, list):
+        return []
+    return [_number(v) for v in values[:MAX_POINTS]]
+
+
+def _has_data(ys: Sequence[float]) -> bool:
+    return any(not math.isnan(y) for y in ys)
+
+
+def _png(fig: Figure) -> bytes:
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=_DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _legend(fig: Figure) -> None:
+    """Below the axes, so it never hides a curve."""
+    fig.legend(loc="outside lower center", ncols=2, fontsize=7, frameon=False)
+
+
+def _figure() -> tuple[Figure, Any]:
+    fig = Figure(figsize=_SIZE, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+@dataclass(frozen=True)
+class Envelope:
+    lower: list[float]
+    upper: list[float]
+    reference: list[float]  # the deterministic run
+
+
+def envelope(key: AnswerKey | None, qid: str) -> Envelope | None:
+    q = key.quantities.get(qid) if key else None
+    if q is None or q.tolerance.get("kind") != "envelope":
+        return None
+    lower, upper = curve(q.tolerance.get("lower")), curve(q.tolerance.get("upper"))
+    if not lower or len(lower) != len(upper):
+        return None
+    return Envelope(lower, upper, curve(q.value))
+
+
+def _draw_envelope(ax: Any, env: Envelope, colour: str, label: str, ref_label: str) -> None:
+    xs = list(range(1, len(env.lower) + 1))
+    ax.fill_between(xs, env.lower, env.upper, color=colour, alpha=0.15, linewidth=0, label=label)
+    if _has_data(env.reference):
+        ax.plot(range(1, len(env.reference) + 1), env.reference, color=colour, linestyle=":",
+                linewidth=1.2, label=ref_label)
+
+
+def curves_plot(title: str, lines: Sequence[tuple[str, list[float], Envelope | None]], lang: str,
+                *, ylabel: str) -> bytes | None:
+    """Student curves (short name, values, key envelope or None) on one axis; None if no data."""
+    if not any(_has_data(ys) for _, ys, _ in lines):
+        return None
+    fig, ax = _figure()
+    all_values: list[float] = []
+    for i, (name, ys, env) in enumerate(lines):
+        colour = _COLOURS[i % len(_COLOURS)]
+        if env is not None:
+            _draw_envelope(ax, env, colour, f"{translate('plot_band', lang)} ({name})",
+                           f"{translate('plot_reference', lang)} ({name})")
+            all_values += env.lower + env.upper
+        if _has_data(ys):
+            ax.plot(range(1, len(ys) + 1), ys, color=colour, marker="o", markersize=3,
+                    linewidth=1.6, label=f"{translate('plot_yours', lang)} ({name})")
+            all_values += ys
+    finite = [v for v in all_values if not math.isnan(v)]
+    if finite and min(finite) > 0 and max(finite) / min(finite) > 30:
+        ax.set_yscale("log")  # ex7 model B falls from hundreds to tens in a few epochs
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(translate("plot_epoch", lang))
+    ax.set_ylabel(ylabel)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3)
+    _legend(fig)
+    return _png(fig)
+
+
+def _batch_mse(series: Any) -> dict[int, float]:
+    if not isinstance(series, Mapping):
+        return {}
+    out = {}
+    for k, v in list(series.items())[:64]:
+        try:
+            b = int(str(k))
+        except ValueError:
+            continue
+        if b > 0:
+            out[b] = _number(v)
+    return dict(sorted(out.items()))
+
+
+def batch_plot(title: str, mse: Mapping[int, float],
+               bands: Mapping[int, tuple[float, list[tuple[float, float]]]], lang: str) -> bytes | None:
+    """Test MSE by batch size on a log2 x axis; ``bands``: batch -> (reference, intervals)."""
+    if not any(not math.isnan(v) for v in mse.values()):
+        return None
+    fig, ax = _figure()
+    for i, (b, (ref, intervals)) in enumerate(sorted(bands.items())):
+        for lo, hi in intervals:
+            ax.vlines(b, lo, hi, color="#888888", linewidth=6, alpha=0.35,
+                      label=translate("plot_band", lang) if i == 0 else None)
+        if not math.isnan(ref):
+            ax.plot([b], [ref], marker="_", markersize=14, color="#444444",
+                    label=translate("plot_reference", lang) if i == 0 else None)
+    xs = list(mse)
+    ax.plot(xs, [mse[b] for b in xs], color=_COLOURS[0], marker="o", linewidth=1.6,
+            label=translate("plot_yours", lang))
+    ax.set_xscale("log", base=2)
+    ticks = sorted(set(xs) | set(bands))
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(translate("plot_batch_size", lang))
+    ax.set_ylabel(translate("plot_test_mse", lang))
+    ax.grid(alpha=0.3)
+    _legend(fig)
+    return _png(fig)
+
+
+Bands = dict[int, tuple[float, list[tuple[float, float]]]]  # batch -> (reference, intervals)
+
+
+def _ex8_bands(key: AnswerKey | None, batches: Sequence[int]) -> Bands:
+    out = {}
+    for b in batches:
+        q = key.quantities.get(f"ex8.test_mse.{b}") if key else None
+        if q is None or q.tolerance.get("kind") != "band":
+            continue
+        intervals = [(_number(lo), _number(hi)) for lo, hi in q.tolerance.get("intervals", [])]
+        out[b] = (_number(q.value), [iv for iv in intervals if not any(map(math.isnan, iv))])
+    return out
+
+
+def exercise_plots(exercise: ExerciseResult, key: AnswerKey | None, *, show_key: bool,
+                   lang: str) -> list[Plot]:
+    """The plots of one exercise (7, 8 and 10 have curves); empty when there is no data."""
+    key = key if show_key else None
+    series = exercise.series or {}
+    plots: list[Plot] = []
+    if exercise.id == "ex7":
+        for model in ("A", "B"):
+            h = series.get(model)
+            if not isinstance(h, Mapping):
+                continue
+            title = translate("plot_ex7_title", lang, model=model)
+            png = curves_plot(title, [
+                (translate("plot_train", lang), curve(h.get("loss")),
+                 envelope(key, f"ex7.{model}.curve.loss")),
+                (translate("plot_val", lang), curve(h.get("val_loss")),
+                 envelope(key, f"ex7.{model}.curve.val_loss")),
+            ], lang, ylabel=translate("plot_mse", lang))
+            if png:
+                plots.append(Plot(f"ex7_{model}", title, png))
+    elif exercise.id == "ex10":
+        lines = [(model, curve(h.get("loss")), envelope(key, f"ex10.{model}.curve.loss"))
+                 for model in ("Inception", "ResNet")
+                 if isinstance(h := series.get(model), Mapping)]
+        title = translate("plot_ex10_title", lang)
+        png = curves_plot(title, lines, lang, ylabel=translate("plot_loss", lang)) if lines else None
+        if png:
+            plots.append(Plot("ex10_loss", title, png))
+    elif exercise.id == "ex8":
+        mse = _batch_mse(series.get("test_mse"))
+        title = translate("plot_ex8_title", lang)
+        png = batch_plot(title, mse, _ex8_bands(key, list(mse)), lang) if mse else None
+        if png:
+            plots.append(Plot("ex8_test_mse", title, png))
+    return plots
+
+
+def histogram(scores: Sequence[float], max_score: float, lang: str) -> bytes | None:
+    """Distribution of total scores, 10 bins from 0 to ``max_score``."""
+    values = [s for s in (_number(x) for x in scores) if not math.isnan(s)]
+    if not values:
+        return None
+    top = max_score if max_score > 0 else max(values) or 1.0
+    fig, ax = _figure()
+    ax.hist(values, bins=10, range=(0.0, top), color=_COLOURS[0], edgecolor="white")
+    ax.set_title(translate("summary_distribution", lang), fontsize=10)
+    ax.set_xlabel(translate("plot_score", lang))
+    ax.set_ylabel(translate("plot_students", lang))
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3, axis="y")
+    return _png(fig)

@@ -1,0 +1,617 @@
+"""Feedback reports for students and the class summary, from result JSON files only.
+
+    result.json (+ key for reference bands, + contract for titles)
+      -> student_view / summary_view     plain view data, every sentence translated   (pure)
+      -> render_student / render_summary Jinja2 templates in templates/, HTML or MD    (pure)
+      -> render_reports                  reads a folder of results, writes the files
+
+Reveal rule (``reveal``): expected values, the official letter, tolerances that give the
+answer away (bands, orderings) and the key's curves in plots are shown only when
+``may_show_expected`` is true: ``"always"``, or ``"after_due"`` once ``now >= due``. Otherwise
+the ``*_hidden`` variant of each message is used and plots show only the student's numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import statistics
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+import markupsafe
+
+from autograder import plots, templating
+from autograder.contract import Contract, load_contract
+from autograder.i18n import LANGUAGES, message_ids, translate
+from autograder.keymodel import AnswerKey, load_key
+from autograder.results import RESULT_SCHEMA, CheckResult, ExerciseResult, GradeResult, result_from_dict
+
+Reveal = Literal["never", "after_due", "always"]
+Format = Literal["html", "md"]
+REVEALS = ("never", "after_due", "always")
+FAILED_EXERCISE = ("error", "timeout", "memory", "dead", "output_limit")
+# check kinds whose tolerance text is itself the answer (an interval around it, or the order)
+TOLERANCE_REVEALS = frozenset({"band", "band_map", "ordering", "envelope"})
+DRIFT_OK = ("holds", "reproduces")
+_MAX_TEXT = 300
+
+log = logging.getLogger(__name__)
+
+
+# ---- reveal rules and values for people --------------------------------------------------
+
+def _aware(dt: datetime) -> datetime:
+    """Naive datetimes are local time."""
+    return dt if dt.tzinfo is not None else dt.astimezone()
+
+
+def may_show_expected(reveal: str, due: datetime | None = None, now: datetime | None = None) -> bool:
+    """Whether expected values may be shown; ``after_due`` without a due date is an error."""
+    if reveal == "always":
+        return True
+    if reveal == "never":
+        return False
+    if reveal == "after_due":
+        if due is None:
+            raise ValueError("reveal='after_due' needs the due date: pass due=datetime(...) "
+                             "(or --due 2024-05-31T23:59 on the command line)")
+        return _aware(now or datetime.now(timezone.utc)) >= _aware(due)
+    raise ValueError(f"reveal must be one of {', '.join(REVEALS)}, got {reveal!r}")
+
+
+def parse_due(text: str | None) -> datetime | None:
+    """An ISO 8601 date or date-time ("2024-05-31", "2024-05-31T23:59-03:00"); naive = local."""
+    if not text:
+        return None
+    try:
+        return _aware(datetime.fromisoformat(text.strip()))
+    except ValueError:
+        raise ValueError(f"due date {text!r} is not ISO 8601; write e.g. 2024-05-31T23:59 "
+                         "or 2024-05-31T23:59-03:00") from None
+
+
+def _short(text: str, limit: int = _MAX_TEXT) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def show_value(value: Any) -> str:
+    """Obtained or expected value for a table cell: short, numbers rounded, never huge."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return _short(value, 120)
+    if isinstance(value, Mapping):
+        items = [f"{_short(str(k), 40)}: {show_value(v)}" for k, v in list(value.items())[:12]]
+        more = f", … ({len(value)} items)" if len(value) > 12 else ""
+        return _short("{" + ", ".join(items) + more + "}")
+    return _short(templating.format_number(value))
+
+
+def tolerance_text(check: CheckResult, lang: str, show_expected: bool) -> str | None:
+    """The tolerance as shown, or None when it would give the answer away."""
+    if not check.tolerance:
+        return None
+    gives_answer = check.kind in TOLERANCE_REVEALS or check.tolerance.startswith(("in ", "ascending"))
+    if gives_answer and not show_expected:
+        return None
+    return translate("tolerance_exact", lang) if check.tolerance == "exact" else _short(check.tolerance)
+
+
+def check_message(check: CheckResult, lang: str, show_expected: bool) -> str:
+    """The check's sentence: ``<id>_hidden`` when expected values are hidden, ``<id>_shown``
+    (e.g. the official letter) when they may be shown, else ``<id>``."""
+    if not check.message_id:
+        return ""
+    known = message_ids("en")
+    mid = check.message_id
+    variant = f"{mid}_shown" if show_expected else f"{mid}_hidden"
+    if variant in known:
+        mid = variant
+    params = dict(check.params)
+    params["obtained"] = show_value(params.get("obtained", check.obtained))
+    params["expected"] = show_value(check.expected) if show_expected else "—"
+    params["tolerance"] = tolerance_text(check, lang, show_expected) or "—"
+    return translate(mid, lang, **params)
+
+
+def misconception_text(mid: str, lang: str) -> str:
+    key = f"misconception.{mid}"
+    return translate(key, lang) if key in message_ids("en") else mid
+
+
+def note_text(note: str, lang: str) -> str:
+    head, _, arg = note.partition(":")
+    key = f"note_{head}"
+    return translate(key, lang, part=arg) if key in message_ids("en") else note
+
+
+def _titles(contract: Contract | None, lang: str) -> dict[str, str]:
+    if contract is None:
+        return {}
+    return {e.id: (e.title_pt if lang == "pt" else e.title_en) for e in contract.exercises}
+
+
+def exercise_title(exercise: ExerciseResult, contract: Contract | None, lang: str) -> str:
+    title = _titles(contract, lang).get(exercise.id, exercise.id)
+    return translate("report_exercise", lang, number=exercise.number, title=title)
+
+
+def error_sentence(exercise: ExerciseResult, lang: str) -> str:
+    e = exercise.error
+    if e is None:
+        return ""
+    return translate("error_in_cell", lang, cell=e.cell_index + 1 if e.cell_index >= 0 else "?",
+                     line=e.line if e.line is not None else "?", ename=e.ename, evalue=_short(e.evalue))
+
+
+# ---- the student's report: view data ------------------------------------------------------
+
+@dataclass(frozen=True)
+class CheckView:
+    id: str
+    status: str
+    status_text: str
+    points: str
+    max_points: str
+    obtained: str
+    expected: str | None  # None: not shown
+    tolerance: str | None  # None: not shown
+    message: str
+    misconception: str
+
+
+@dataclass(frozen=True)
+class ErrorView:
+    ename: str
+    evalue: str
+    where: str
+    code_line: str
+    traceback: str
+
+
+@dataclass(frozen=True)
+class ExerciseView:
+    id: str
+    number: int
+    title: str
+    score: str
+    max_score: str
+    fraction: float
+    status: str
+    status_text: str
+    verification_text: str
+    seconds: str
+    checks: tuple[CheckView, ...]
+    error: ErrorView | None
+    misconceptions: tuple[str, ...]
+    notes: tuple[str, ...]
+    drift_note: str
+    plots: tuple[plots.Plot, ...]
+
+
+@dataclass(frozen=True)
+class StudentView:
+    lang: str
+    title: str
+    student_id: str
+    student_name: str
+    student_email: str
+    submission: str
+    submission_status: str
+    submission_status_text: str
+    score: str
+    max_score: str
+    fraction: float
+    show_expected: bool
+    reveal_note: str
+    plots_note: str
+    exercises: tuple[ExerciseView, ...]
+    limits: tuple[str, ...]
+    messages: tuple[str, ...]
+    key_warnings: tuple[str, ...]
+    generated: str
+    t: Callable[..., str] = field(repr=False, compare=False, default=translate)
+
+
+def _check_view(c: CheckResult, lang: str, show_expected: bool) -> CheckView:
+    return CheckView(
+        id=c.id, status=c.status, status_text=translate(f"check_status_{c.status}", lang),
+        points=templating.format_number(float(c.points)),
+        max_points=templating.format_number(float(c.max_points)),
+        obtained=show_value(c.obtained),
+        expected=show_value(c.expected) if show_expected else None,
+        tolerance=tolerance_text(c, lang, show_expected),
+        message=check_message(c, lang, show_expected),
+        # a misconception recognised from the value itself; error-based ones (attached to the
+        # checks the error cost) are said once, above the table
+        misconception=(misconception_text(c.misconception.id, lang)
+                       if c.misconception and c.status == "fail" else ""),
+    )
+
+
+def _exercise_view(e: ExerciseResult, result: GradeResult, key: AnswerKey | None,
+                   contract: Contract | None, lang: str, show_expected: bool) -> ExerciseView:
+    ids = [c.misconception.id for c in e.checks if c.misconception]
+    ids += [n.split(":", 1)[1] for n in e.notes if n.startswith("misconception:")]
+    err = e.error
+    error = None
+    if err is not None and e.status in FAILED_EXERCISE:
+        error = ErrorView(
+            ename=err.ename, evalue=_short(err.evalue, 1000),
+            where=translate("report_error_cell", lang,
+                            cell=err.cell_index + 1 if err.cell_index >= 0 else "?",
+                            line=err.line if err.line is not None else "?"),
+            code_line=_short(err.code_line, 500), traceback=err.traceback[-4000:])
+    drift = (result.key or {}).get("drift", {})
+    drift_status = drift.get(e.id) if isinstance(drift, Mapping) else None
+    return ExerciseView(
+        id=e.id, number=e.number, title=exercise_title(e, contract, lang),
+        score=templating.format_number(float(e.score)),
+        max_score=templating.format_number(float(e.max_score)),
+        fraction=e.score / e.max_score if e.max_score else 0.0,
+        status=e.status, status_text=translate(f"status_{e.status}", lang),
+        verification_text=translate(f"verification_{e.verification}", lang),
+        seconds=f"{e.seconds:.1f} s",
+        checks=tuple(_check_view(c, lang, show_expected) for c in e.checks),
+        error=error,
+        misconceptions=tuple(misconception_text(m, lang) for m in dict.fromkeys(ids)),
+        notes=tuple(note_text(n, lang) for n in e.notes if not n.startswith("misconception:")),
+        drift_note=(translate("report_drift_note", lang)
+                    if isinstance(drift_status, str) and drift_status not in DRIFT_OK else ""),
+        plots=tuple(plots.exercise_plots(e, key, show_key=show_expected, lang=lang)),
+    )
+
+
+def student_view(result: GradeResult, key: AnswerKey | None, contract: Contract | None, *,
+                 lang: str = "pt", reveal: Reveal = "never", due: datetime | None = None,
+                 now: datetime | None = None) -> StudentView:
+    """Everything the student's report shows, translated, with the reveal rule applied."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    show = may_show_expected(reveal, due, now)
+    exercises = tuple(_exercise_view(e, result, key, contract, lang, show) for e in result.exercises)
+    if show:
+        reveal_note = ""
+    elif reveal == "after_due" and due is not None:
+        reveal_note = translate("report_reveal_after_due", lang,
+                                due=_aware(due).isoformat(timespec="minutes"))
+    else:
+        reveal_note = translate("report_reveal_never", lang)
+    has_curves = any(e.series for e in result.exercises)
+    not_enforced = (result.sandbox or {}).get("not_enforced", [])
+    return StudentView(
+        lang=lang, title=translate("report_title", lang),
+        student_id=result.student.id, student_name=result.student.name or result.student.id,
+        student_email=result.student.email,
+        submission=Path(result.submission_path).name,
+        submission_status=result.status,
+        submission_status_text=translate(f"submission_status_{result.status}", lang),
+        score=templating.format_number(float(result.score)),
+        max_score=templating.format_number(float(result.max_score)),
+        fraction=result.score / result.max_score if result.max_score else 0.0,
+        show_expected=show, reveal_note=reveal_note,
+        plots_note=translate("report_key_hidden_in_plots", lang) if has_curves and not show else "",
+        exercises=exercises,
+        limits=tuple(translate("limit_not_enforced", lang, what=str(w)) for w in not_enforced),
+        messages=tuple(str(m) for m in result.messages),
+        key_warnings=tuple(str(w) for w in (result.key or {}).get("warnings", [])),
+        generated=translate("report_generated", lang, when=result.graded_at,
+                            version=result.grader_version,
+                            profile=(result.key or {}).get("profile", "?")),
+        t=lambda mid, **kw: translate(mid, lang, **kw),
+    )
+
+
+# ---- rendering ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered report and the files it links to (Markdown: PNGs, by relative path)."""
+
+    text: str
+    files: dict[str, bytes]
+
+
+def _md_cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell: no pipes, no raw HTML, one line."""
+    text = str(value).replace("\\", "\\\\").replace("|", "\\|")
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"\s*\n\s*", " ", text)
+
+
+def _md_fence(text: str) -> str:
+    """A fenced code block whose fence is longer than any backtick run in ``text``."""
+    runs = [len(m) for m in re.findall(r"`+", text)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def _html_code(value: Any) -> markupsafe.Markup:
+    """Escaped text with the catalogue's `code spans` as <code> (HTML templates only)."""
+    escaped = str(markupsafe.escape(str(value)))
+    return markupsafe.Markup(re.sub(r"`([^`\n]+)`", r"<code>\1</code>", escaped))
+
+
+def _env(fmt: Format) -> jinja2.Environment:
+    env = templating.environment(autoescape=fmt == "html")
+    env.filters["code"] = _html_code
+    env.filters["md"] = _md_cell
+    env.filters["fence"] = _md_fence
+    env.filters["data_uri"] = plots.data_uri
+    env.filters["pct"] = lambda x: f"{100 * float(x):.0f}%"
+    return env
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("html", "md"):
+        raise ValueError(f"fmt must be 'html' or 'md', got {fmt!r}")
+
+
+def render_student(view: StudentView, fmt: Format, *, asset_dir: str = "") -> Rendered:
+    """HTML (self-contained: plots as data URIs) or Markdown (plots as PNG files under
+    ``asset_dir``, returned in ``files`` for the caller to write beside the report)."""
+    _check_format(fmt)
+    files: dict[str, bytes] = {}
+    links: dict[str, str] = {}
+    if fmt == "md":
+        for e in view.exercises:
+            for p in e.plots:
+                rel = f"{asset_dir}/{p.name}.png" if asset_dir else f"{p.name}.png"
+                files[rel] = p.png
+                links[p.name] = rel
+    text = _env(fmt).get_template(f"student_report.{fmt}.j2").render(v=view, t=view.t, links=links)
+    return Rendered(text, files)
+
+
+def student_report(result: GradeResult, key: AnswerKey | None, contract: Contract | None, *,
+                   lang: str = "pt", reveal: Reveal = "never", due: datetime | None = None,
+                   now: datetime | None = None, fmt: Format, asset_dir: str = "") -> str:
+    """The student's feedback report as HTML or Markdown text.
+
+    Markdown links its plots as ``<asset_dir>/<plot>.png``; use ``render_student`` (or
+    ``render_reports``) to get the PNG files too.
+    """
+    view = student_view(result, key, contract, lang=lang, reveal=reveal, due=due, now=now)
+    return render_student(view, fmt, asset_dir=asset_dir).text
+
+
+# ---- the class summary --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SummaryView:
+    lang: str
+    n: int
+    stats: tuple[tuple[str, str], ...]
+    histogram: bytes | None
+    exercises: tuple[tuple[str, str, str], ...]  # title, mean rate, full marks "k / n"
+    misconceptions: tuple[tuple[str, str, int], ...]  # text, id, submissions
+    failures: tuple[tuple[str, str, str, str], ...]  # student, exercise, status, reason
+    drift: tuple[str, ...]
+    env_warnings: tuple[tuple[str, int], ...]
+    skipped: tuple[str, ...]
+    key_mismatch: str
+    t: Callable[..., str] = field(repr=False, compare=False, default=translate)
+
+
+def _who(r: GradeResult) -> str:
+    s = r.student
+    return f"{s.name} ({s.id})" if s.name and s.name != s.id else s.id or Path(r.submission_path).name
+
+
+def _quantile_stats(scores: Sequence[float], lang: str) -> tuple[tuple[str, str], ...]:
+    if not scores:
+        return ()
+    q = statistics.quantiles(scores, n=4, method="inclusive") if len(scores) > 1 else [scores[0]] * 3
+    f = templating.format_number
+    return tuple((translate(k, lang), f(float(v))) for k, v in (
+        ("summary_min", min(scores)), ("summary_q1", q[0]), ("summary_median", q[1]),
+        ("summary_q3", q[2]), ("summary_max", max(scores)), ("summary_mean", statistics.fmean(scores))))
+
+
+def summary_view(results: Sequence[GradeResult], key: AnswerKey | None, contract: Contract | None, *,
+                 lang: str = "pt", skipped: Sequence[str] = ()) -> SummaryView:
+    """Score distribution, success per exercise, misconceptions, failures, key warnings."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    scores = [float(r.score) for r in results if math.isfinite(r.score)]
+    max_score = max((float(r.max_score) for r in results), default=0.0)
+    if contract is not None:
+        max_score = contract.max_score
+
+    per_ex: dict[str, list[ExerciseResult]] = {}
+    titles: dict[str, str] = {}
+    for r in results:
+        for e in r.exercises:
+            per_ex.setdefault(e.id, []).append(e)
+            titles.setdefault(e.id, exercise_title(e, contract, lang))
+    order = [e.id for e in contract.exercises] if contract else []
+    order += sorted((x for x in per_ex if x not in order), key=lambda x: (len(x), x))
+    exercises = []
+    for ex_id in order:
+        es = per_ex.get(ex_id, [])
+        total_max = sum(e.max_score for e in es)
+        rate = sum(e.score for e in es) / total_max if total_max else 0.0
+        full = sum(1 for e in es if e.max_score and e.score >= e.max_score - 1e-9)
+        exercises.append((titles.get(ex_id, ex_id), f"{100 * rate:.0f}%", f"{full} / {len(es)}"))
+
+    seen: Counter[str] = Counter()
+    for r in results:
+        ids = {c.misconception.id for e in r.exercises for c in e.checks if c.misconception}
+        ids |= {n.split(":", 1)[1] for e in r.exercises for n in e.notes if n.startswith("misconception:")}
+        seen.update(ids)
+    misconceptions = tuple((misconception_text(m, lang), m, k) for m, k in seen.most_common())
+
+    failures = []
+    for r in results:
+        if r.status != "graded":
+            failures.append((_who(r), "—", translate(f"submission_status_{r.status}", lang),
+                             _short(" ".join(r.messages) or r.status)))
+            continue
+        for e in r.exercises:
+            if e.status in FAILED_EXERCISE:
+                reason = f"{e.error.ename}: {_short(e.error.evalue, 200)}" if e.error else ""
+                failures.append((_who(r), exercise_title(e, contract, lang),
+                                 translate(f"status_{e.status}", lang), reason))
+
+    if key is not None:
+        drift = tuple(d.summary for _, d in sorted(key.drift.items(), key=lambda kv: kv[1].exercise)
+                      if d.status not in DRIFT_OK)
+    else:
+        statuses: dict[str, str] = {}
+        for r in results:
+            statuses.update({k: v for k, v in (r.key or {}).get("drift", {}).items() if isinstance(v, str)})
+        drift = tuple(f"{k}: {v}" for k, v in sorted(statuses.items()) if v not in DRIFT_OK)
+    warnings: Counter[str] = Counter()
+    for r in results:
+        warnings.update(dict.fromkeys(str(w) for w in (r.key or {}).get("warnings", [])).keys())
+    shas = {(r.key or {}).get("sha256") for r in results} - {None, ""}
+    return SummaryView(
+        lang=lang, n=len(results), stats=_quantile_stats(scores, lang),
+        histogram=plots.histogram(scores, max_score, lang),
+        exercises=tuple(exercises), misconceptions=misconceptions, failures=tuple(failures),
+        drift=drift, env_warnings=tuple(warnings.most_common()), skipped=tuple(skipped),
+        key_mismatch=translate("summary_key_mismatch", lang, n=len(shas)) if len(shas) > 1 else "",
+        t=lambda mid, **kw: translate(mid, lang, **kw),
+    )
+
+
+def render_summary(view: SummaryView, fmt: Format, *, asset_dir: str = "") -> Rendered:
+    _check_format(fmt)
+    files: dict[str, bytes] = {}
+    link = ""
+    if fmt == "md" and view.histogram:
+        link = f"{asset_dir}/histogram.png" if asset_dir else "histogram.png"
+        files[link] = view.histogram
+    text = _env(fmt).get_template(f"class_summary.{fmt}.j2").render(v=view, t=view.t, histogram_link=link)
+    return Rendered(text, files)
+
+
+def class_summary(results: Sequence[GradeResult], key: AnswerKey | None, contract: Contract | None, *,
+                  lang: str = "pt", fmt: Format, skipped: Sequence[str] = (), asset_dir: str = "") -> str:
+    """The class summary as HTML or Markdown text (see ``render_summary`` for the PNG file)."""
+    view = summary_view(results, key, contract, lang=lang, skipped=skipped)
+    return render_summary(view, fmt, asset_dir=asset_dir).text
+
+
+# ---- a folder of results -> a folder of reports ----------------------------------------------
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
+
+
+def safe_name(text: str) -> str:
+    """A file name from a student id: no separators, no leading dot, never empty."""
+    name = _UNSAFE.sub("_", text).strip("._")[:100]
+    return name or "student"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    results: tuple[tuple[Path, GradeResult], ...]
+    skipped: tuple[str, ...]  # "file: reason", for the summary and the log
+
+
+def load_results(results_dir: Path) -> Loaded:
+    """Every grading result in ``results_dir`` (``*.json``); others are skipped with a reason."""
+    results, skipped = [], []
+    for path in sorted(Path(results_dir).glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            skipped.append(f"{path.name}: cannot be read ({exc})")
+            continue
+        if not isinstance(data, dict) or data.get("schema") != RESULT_SCHEMA:
+            skipped.append(f"{path.name}: not a grading result")
+            continue
+        try:
+            results.append((path, result_from_dict(data)))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            skipped.append(f"{path.name}: {exc}")
+    return Loaded(tuple(results), tuple(skipped))
+
+
+def _write(base: Path, rendered: Rendered, name: str) -> list[Path]:
+    out = base / name
+    out.write_text(rendered.text, encoding="utf-8")
+    written = [out]
+    for rel, data in rendered.files.items():
+        target = base / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        written.append(target)
+    return written
+
+
+def render_reports(results_dir: Path, key_path: Path | None, out_dir: Path, *, lang: str = "pt",
+                   reveal: Reveal = "never", due: datetime | None = None, now: datetime | None = None,
+                   contract: Contract | None = None,
+                   warn: Callable[[str], None] | None = None) -> list[Path]:
+    """Write ``<student id>.html`` and ``.md`` (+ ``<id>_files/*.png``) per result, and
+    ``class_summary.html`` / ``.md``. A file that cannot be read or rendered is reported through
+    ``warn`` (default: the logger) and listed in the summary; it never stops the others."""
+    warn = warn or log.warning
+    may_show_expected(reveal, due, now)  # a bad reveal/due combination fails before any work
+    key = load_key(key_path) if key_path else None
+    contract = contract or load_contract()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    loaded = load_results(Path(results_dir))
+    skipped = list(loaded.skipped)
+    for s in skipped:
+        warn(f"skipped {s}")
+    written: list[Path] = []
+    used: set[str] = {"class_summary"}
+    rendered_results = []
+    for path, result in loaded.results:
+        stem = safe_name(result.student.id or path.stem)
+        base, i = stem, 2
+        while stem in used:
+            stem, i = f"{base}-{i}", i + 1
+        if stem != base:
+            warn(f"{path.name}: student id {result.student.id!r} appears more than once; "
+                 f"this report is {stem}.html")
+        used.add(stem)
+        try:
+            view = student_view(result, key, contract, lang=lang, reveal=reveal, due=due, now=now)
+            written += _write(out_dir, render_student(view, "html"), f"{stem}.html")
+            written += _write(out_dir, render_student(view, "md", asset_dir=f"{stem}_files"), f"{stem}.md")
+        except Exception as exc:  # one broken result must not stop the class; it is reported
+            skipped.append(f"{path.name}: the report could not be rendered ({type(exc).__name__}: {exc})")
+            warn(skipped[-1])
+            continue
+        rendered_results.append(result)
+    summary = summary_view(rendered_results, key, contract, lang=lang, skipped=skipped)
+    written += _write(out_dir, render_summary(summary, "html"), "class_summary.html")
+    written += _write(out_dir, render_summary(summary, "md", asset_dir="class_summary_files"),
+                      "class_summary.md")
+    return written
+
+
+def cli_report(results_dir: Path, key_path: Path | None, out_dir: Path, *, lang: str = "pt",
+               reveal: str = "never", due: str | None = None,
+               echo: Callable[[str], None] = print) -> int:
+    """``autograder report RESULTS_DIR --key KEY --out OUT [--lang] [--reveal] [--due]``.
+
+    Returns the exit code: 0, or 1 when some result file was skipped (reports still written).
+    """
+    if reveal not in REVEALS:
+        raise ValueError(f"--reveal must be one of {', '.join(REVEALS)}, got {reveal!r}")
+    problems: list[str] = []
+
+    def warn(msg: str) -> None:
+        problems.append(msg)
+        echo(f"warning: {msg}")
+
+    written = render_reports(Path(results_dir), Path(key_path) if key_path else None, Path(out_dir),
+                             lang=lang, reveal=reveal, due=parse_due(due), warn=warn)  # type: ignore[arg-type]
+    reports = [p for p in written if p.suffix == ".html" and p.name != "class_summary.html"]
+    echo(f"{len(reports)} student report(s) and the class summary written to {out_dir}")
+    return 1 if problems else 0

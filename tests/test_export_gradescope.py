@@ -1,0 +1,226 @@
+"""Gradescope results.json (against the spec's fields) and the autograder bundle."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from autograder.export import gradescope
+from tests.test_report_fixtures import KEY_PATH, REPO, contract_fixture, key_fixture, results_fixture  # noqa: F401
+
+# The fields of https://gradescope-autograders.readthedocs.io/en/latest/specs/ ("Output format")
+VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
+SPEC = {
+    "type": "object",
+    "properties": {
+        "score": {"type": "number"},
+        "execution_time": {"type": "number"},
+        "output": {"type": "string"},
+        "visibility": VISIBILITY,
+        "stdout_visibility": VISIBILITY,
+        "extra_data": {"type": "object"},
+        "tests": {"type": "array", "items": {
+            "type": "object",
+            "properties": {
+                "score": {"type": "number"}, "max_score": {"type": "number"},
+                "status": {"enum": ["passed", "failed"]}, "name": {"type": "string"},
+                "number": {"type": "string"}, "output": {"type": "string"},
+                "visibility": VISIBILITY, "tags": {"type": "array"}, "extra_data": {"type": "object"},
+            },
+            "additionalProperties": False,
+        }},
+    },
+    # "score" is required unless every test has one
+    "anyOf": [{"required": ["score"]},
+              {"required": ["tests"], "properties": {"tests": {"items": {"required": ["score"]}}}}],
+}
+DUE = datetime(2024, 6, 10, 23, 59, tzinfo=timezone.utc)
+
+
+def validate(data: dict[str, Any]) -> None:
+    jsonschema.validate(data, SPEC)
+    json.dumps(data, allow_nan=False)
+
+
+def test_results_json_follows_the_spec(results, contract) -> None:
+    for r in results.values():
+        data = gradescope.results_json(r, lang="pt", contract=contract)
+        validate(data)
+        assert data["score"] == r.score
+        assert len(data["tests"]) == sum(len(e.checks) for e in r.exercises)
+        assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(
+            sum(c.max_points for e in r.exercises for c in e.checks))
+
+
+def test_one_test_per_check_with_translated_output(results, contract) -> None:
+    data = gradescope.results_json(results["bruno"], lang="en", reveal="never", contract=contract)
+    tests = {t["name"].split(" · ")[1]: t for t in data["tests"]}
+    assert tests["ex1.loss_hi"]["status"] == "failed"
+    assert "Out of the accepted tolerance" in tests["ex1.loss_hi"]["output"]
+    assert "Hinge computed with 0/1 labels" in tests["ex1.loss_hi"]["output"]
+    assert tests["ex1.letter"]["output"] == "Wrong option."
+    context = "Original error in this exercise: Error in cell 24, line 3: ValueError"
+    assert context in tests["ex7.B.params"]["output"]
+    assert tests["ex1.y_hat"]["name"].startswith("Exercise 1: Loss functions")
+    assert "Error in cell 24" in data["output"] and "ValueError" in data["output"]
+
+
+def test_results_json_reveal(results, contract) -> None:
+    never = gradescope.results_json(results["bruno"], reveal="never", contract=contract)
+    assert "a resposta oficial" not in json.dumps(never, ensure_ascii=False)
+    always = gradescope.results_json(results["bruno"], reveal="always", contract=contract)
+    assert any("a resposta oficial é (d)" in t["output"] for t in always["tests"])
+    before = gradescope.results_json(results["bruno"], reveal="after_due", due=DUE,
+                                     now=DUE - timedelta(hours=1), contract=contract)
+    validate(before)
+    visible = [t for t in before["tests"] if t["visibility"] == "visible"]
+    later = [t for t in before["tests"] if t["visibility"] == "after_due_date"]
+    assert "a resposta oficial" not in json.dumps(visible, ensure_ascii=False)
+    assert len(later) == 1 and later[0]["max_score"] == 0 and "ex1.letter" in later[0]["output"]
+
+
+def test_module_entry_point(tmp_path: Path, results) -> None:
+    src, out = tmp_path / "result.json", tmp_path / "results" / "results.json"
+    src.write_text(results["diego"].to_json(), encoding="utf-8")
+    meta = tmp_path / "submission_metadata.json"
+    meta.write_text(json.dumps({"assignment": {"due_date": "2000-01-01T00:00:00.000000-03:00"}}))
+    assert gradescope.main([str(src), str(out), "--lang", "en", "--reveal", "after_due",
+                            "--metadata", str(meta)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    validate(data)
+    assert data["score"] == results["diego"].score and "time limit reached" in data["output"]
+    assert gradescope.main(["--no-submission", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["score"] == 0
+
+
+# ---- the bundle ----------------------------------------------------------------------------------
+
+STUB = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from autograder.contract import load_contract
+from autograder.keymodel import load_key
+from tests.test_report_fixtures import build_results
+args = sys.argv[1:]
+sub, key, out = args[0], args[args.index("--key") + 1], args[args.index("--out") + 1]
+assert Path(sub).suffix == ".ipynb" and Path(key).name == "key.json"
+print("stub grading", Path(sub).name)
+if "broken" in Path(sub).name:
+    sys.exit("the stub grader failed")
+Path(out).write_text(build_results(load_contract(), load_key(Path(key)))["bruno"].to_json())
+"""
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bundle") / "gradescope_autograder"
+    zpath = gradescope.write_bundle(out, KEY_PATH, lang="en", reveal="never")
+    assert zpath == out.with_suffix(".zip")
+    return out
+
+
+def test_bundle_layout(bundle: Path) -> None:
+    for name in ("setup.sh", "run_autograder"):
+        assert os.access(bundle / name, os.X_OK), name
+        assert (bundle / name).read_text().startswith("#!/usr/bin/env bash")
+    assert (bundle / "key.json").read_bytes() == KEY_PATH.read_bytes()
+    pkg = bundle / "dl_autograder"
+    for part in ("pyproject.toml", "README.md", "autograder/report.py", "templates/student_report.html.j2",
+                 "assignments/cnn_treinamento/contract.json", "reference/ex07_adam_decay.py"):
+        assert (pkg / part).is_file(), part
+    assert not list(pkg.rglob("__pycache__"))
+    setup = (bundle / "setup.sh").read_text()
+    env = json.loads(KEY_PATH.read_text())["environment"]
+    assert f'"tensorflow-cpu=={env["tensorflow"]}"' in setup and f'"keras=={env["keras"]}"' in setup
+    with zipfile.ZipFile(bundle.with_suffix(".zip")) as zf:
+        names = zf.namelist()
+        assert "setup.sh" in names and "run_autograder" in names  # at the zip's root
+        assert zf.getinfo("run_autograder").external_attr >> 16 & 0o111
+    for script in ("setup.sh", "run_autograder"):
+        subprocess.run(["bash", "-n", str(bundle / script)], check=True)
+
+
+def _gradescope_root(tmp_path: Path, bundle: Path, notebook: str | None) -> Path:
+    """A folder laid out like Gradescope's /autograder."""
+    root = tmp_path / "autograder"
+    shutil.copytree(bundle, root / "source")
+    (root / "submission").mkdir()
+    (root / "results").mkdir()
+    if notebook:
+        (root / "submission" / notebook).write_text("{}", encoding="utf-8")
+    return root
+
+
+def _run(root: Path, grade_cmd: str) -> dict[str, Any]:
+    env = {**os.environ, "AUTOGRADER_GS_ROOT": str(root), "AUTOGRADER_GS_PYTHON": sys.executable,
+           "AUTOGRADER_GS_GRADE_CMD": grade_cmd, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(["bash", str(root / "source" / "run_autograder")], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    validate(data)
+    return data
+
+
+def test_run_autograder_with_a_stub_grader(tmp_path: Path, bundle: Path, results) -> None:
+    stub = tmp_path / "stub.py"
+    stub.write_text(STUB.format(repo=str(REPO)), encoding="utf-8")
+    root = _gradescope_root(tmp_path / "ok", bundle, "my notebook (1).ipynb")
+    data = _run(root, f"{sys.executable} {stub}")
+    assert data["score"] == results["bruno"].score
+    assert any(t["output"] == "Wrong option." for t in data["tests"])  # lang "en" baked in the bundle
+
+    broken = _gradescope_root(tmp_path / "broken", bundle, "broken.ipynb")
+    data = _run(broken, f"{sys.executable} {stub}")
+    assert data["score"] == 0 and "could not grade" in data["output"]
+    assert "the stub grader failed" in data["extra_data"]["grader_log_tail"]
+
+    empty = _gradescope_root(tmp_path / "empty", bundle, None)
+    data = _run(empty, f"{sys.executable} {stub}")
+    assert data["score"] == 0 and ".ipynb" in data["output"]
+
+
+def _letters_only_notebook(path: Path) -> dict[str, str]:
+    """The smoke-profile student notebook with only the letters answered: the real grader runs
+    it without training anything."""
+    from assignments.build import notebook, notebook_text
+    from reference.profiles import SMOKE
+
+    answers = {k: v["letter"] for k, v in json.loads(KEY_PATH.read_text())["answers"].items()}
+    nb = notebook("student", SMOKE)
+    for cell in nb.cells:
+        meta = cell.metadata.get("autograder", {})
+        if meta.get("role") == "letter":
+            number = meta["exercise"][2:]
+            cell.source = f'resposta_{number} = "{answers[number]}"\n'
+    path.write_text(notebook_text(nb), encoding="utf-8")
+    return answers
+
+
+@pytest.mark.kernel
+def test_run_autograder_with_the_real_grader(tmp_path: Path, bundle: Path, keras_home: Path) -> None:
+    """setup.sh is not run (no pip installs here): the venv already has the package. The grading
+    command is the bundle's default plus --backend none (no bubblewrap on this machine)."""
+    root = _gradescope_root(tmp_path, bundle, None)
+    _letters_only_notebook(root / "submission" / "letters.ipynb")
+    autograder = Path(sys.executable).with_name("autograder")
+    data = _run(root, f"{autograder} grade --backend none --time-floor 60")
+    assert (root / "results" / "result.json").is_file()
+    letters = [t for t in data["tests"] if t["name"].endswith(".letter")]
+    assert len(letters) == 10
+    conceptual_ids = {f"ex{n}.letter" for n in (2, 4, 5, 6, 9)}
+    conceptual = [t for t in letters if t["name"].split(" · ")[1] in conceptual_ids]
+    assert all(t["status"] == "passed" for t in conceptual)
+    assert data["score"] >= 50
+    assert any(t["status"] == "failed" for t in data["tests"])  # no answer code was written
