@@ -150,5 +150,22 @@ def result_from_dict(d: dict[str, Any]) -> GradeResult:
     })
 
 
+def schema() -> dict[str, Any]:
+    """The JSON Schema of a result (``autograder/schemas/result.schema.json``)."""
+    from importlib import resources
+
+    text = resources.files("autograder").joinpath("schemas/result.schema.json").read_text("utf-8")
+    return dict(json.loads(text))
+
+
+def validate(data: dict[str, Any]) -> list[str]:
+    """Problems with ``data`` as a result, one sentence each (empty: valid)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    return [f"at {'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
+            for e in validator.iter_errors(data)]
+
+
 def load_result(path: Path) -> GradeResult:
     return result_from_dict(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -1,0 +1,68 @@
+"""One notebook through the whole pipeline (real kernel, sandbox, smoke key)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from autograder.cli import main
+from autograder.results import load_result, validate
+
+pytestmark = [pytest.mark.kernel, pytest.mark.training, pytest.mark.slow]
+REPO = Path(__file__).resolve().parents[1]
+KEY = REPO / "keys" / "smoke" / "key.json"
+
+
+def _write(kind: str, folder: Path) -> Path:
+    from assignments.build import notebook
+    from reference.profiles import SMOKE
+
+    path = folder / f"{kind}.ipynb"
+    nbformat.write(notebook(kind, SMOKE), path)
+    return path
+
+
+def test_solution_notebook_gets_full_marks(tmp_path: Path, keras_home: Path) -> None:
+    nb = _write("solution", tmp_path)
+    out = tmp_path / "result.json"
+    res = CliRunner().invoke(main, ["grade", str(nb), "--key", str(KEY), "--out", str(out),
+                                    "--backend", "bubblewrap", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert "solution: 100 / 100" in res.output
+    data = json.loads(out.read_text())
+    assert validate(data) == []
+    result = load_result(out)
+    assert result.status == "graded" and result.score == result.max_score == 100
+    assert {e.verification for e in result.exercises} == {"executed"}
+    assert result.sandbox["backend"] == "bubblewrap" and result.sandbox["not_enforced"] == []
+    ex8 = next(e for e in result.exercises if e.id == "ex8")
+    assert set(ex8.series["test_mse"]) == {"32", "64", "128", "256"}
+
+
+def test_empty_notebook_gets_zero_with_a_reason_per_exercise(tmp_path: Path, keras_home: Path) -> None:
+    nb = _write("student", tmp_path)
+    out = tmp_path / "result.json"
+    res = CliRunner().invoke(main, ["grade", str(nb), "--key", str(KEY), "--out", str(out)])
+    assert res.exit_code == 0, "a score of 0 is not a grading failure"
+    result = load_result(out)
+    assert result.score == 0
+    for e in result.exercises:
+        assert e.score == 0
+        for c in e.checks:
+            if c.max_points:
+                assert c.status != "pass" and c.message_id, (e.id, c.id)
+    letters = [c for e in result.exercises for c in e.checks if c.kind == "letter"]
+    assert {c.message_id for c in letters} == {"invalid_letter"}
+    ex1 = next(e for e in result.exercises if e.id == "ex1")
+    assert ex1.status == "error" and ex1.error.ename == "NameError"
+
+
+def test_grade_with_missing_key_fails_clearly(tmp_path: Path) -> None:
+    nb = tmp_path / "x.ipynb"
+    nb.write_text("{}")
+    res = CliRunner().invoke(main, ["grade", str(nb), "--key", str(tmp_path / "none.json")])
+    assert res.exit_code == 4 and "No answer key" in res.output
