@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import nbformat
 import pytest
 
+from assignments.build import AuthoredCell as Cell
 from autograder.contract import load_contract
 from autograder.errors import SubmissionError
 from autograder.prepare import plan
-
-
-@dataclass(frozen=True)
-class Cell:
-    id: str
-    exercise: str
-    part: str
-    role: str
-    cell_type: str
-    source: str
-
 
 AUTHORED = (
     Cell("ex1-text-1", "ex1", "", "text", "markdown", "# Exercício 1"),
