@@ -63,8 +63,17 @@ def options_to_dict(options: GradeOptions) -> dict[str, Any]:
             for f in dataclasses.fields(options) for v in [getattr(options, f.name)]}
 
 
+PATH_OPTIONS = ("datasets_dir", "cache_dir")
+
+
 def options_from_dict(d: dict[str, Any]) -> GradeOptions:
-    return GradeOptions(**{**d, "datasets_dir": Path(d["datasets_dir"]) if d.get("datasets_dir") else None})
+    """The inverse of ``options_to_dict`` (also after a JSON round trip: lists back to tuples)."""
+    fixed = dict(d)
+    for name in PATH_OPTIONS:
+        fixed[name] = Path(d[name]) if d.get(name) else None
+    if "replay_exercises" in d:
+        fixed["replay_exercises"] = tuple(d["replay_exercises"])
+    return GradeOptions(**fixed)
 
 
 @dataclass(frozen=True)
