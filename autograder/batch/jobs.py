@@ -59,7 +59,7 @@ class Outcome:
 
 
 def options_to_dict(options: GradeOptions) -> dict[str, Any]:
-    return {f.name: (str(v) if isinstance(v, Path) else v)
+    return {f.name: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v)
             for f in dataclasses.fields(options) for v in [getattr(options, f.name)]}
 
 
