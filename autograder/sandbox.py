@@ -753,15 +753,24 @@ def _bwrap_argv(plan: _Plan, command: Sequence[str]) -> list[str]:
     if not lim.network:
         argv.append("--unshare-net")
     roots = _python_roots()
-    dests = [*roots, _HOME, _RUN]
     made: set[str] = set()
-    for dest in dests:
+
+    def ancestors(dest: str) -> list[str]:
+        out: list[str] = []
         parts = Path(dest).parts[1:-1]
         for i in range(1, len(parts) + 1):
             ancestor = "/" + "/".join(parts[:i])
             if ancestor not in made:
                 made.add(ancestor)
-                argv += ["--perms", "0755", "--dir", ancestor]
+                out += ["--perms", "0755", "--dir", ancestor]
+        return out
+
+    # The private home, /tmp and run dir first: the Python prefixes may live below /tmp (a
+    # checkout in /tmp, as CI may use), and a later bind of /tmp would hide them.
+    argv += ancestors(_HOME) + ancestors(_RUN)
+    argv += ["--bind", str(plan.layout.home), _HOME,
+             "--bind", str(plan.layout.tmp), "/tmp",
+             "--bind", str(plan.layout.run), _RUN]
     argv += ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -770,16 +779,13 @@ def _bwrap_argv(plan: _Plan, command: Sequence[str]) -> list[str]:
             argv += ["--ro-bind", top, top]
     argv += ["--ro-bind", "/etc", "/etc"]
     for root in roots:
-        argv += ["--ro-bind", root, root]
+        argv += ancestors(root) + ["--ro-bind", root, root]
     for path in _paths_to_hide(sys.path, [*roots, "/usr"]):
         empty = plan.layout.empty_dir if os.path.isdir(path) else plan.layout.empty_file
         argv += ["--ro-bind", str(empty), path]
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--size", str(_SHM_BYTES), "--tmpfs", "/dev/shm",
-             "--remount-ro", "/dev",
-             "--bind", str(plan.layout.home), _HOME,
-             "--bind", str(plan.layout.tmp), "/tmp",
-             "--bind", str(plan.layout.run), _RUN]
+             "--remount-ro", "/dev"]
     if plan.datasets_dir is not None:
         argv += ["--ro-bind", str(plan.datasets_dir), f"{_HOME}/.keras/datasets"]
     argv += ["--remount-ro", "/", "--chdir", _HOME, "--", *command]
