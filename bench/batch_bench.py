@@ -8,7 +8,8 @@
    at once as our workers, with a kernel of this interpreter: wall time, and 1 / 3 (our overhead);
 4. peak RSS per worker: the worker process's own peak (``getrusage``), and the peak of the sum of
    RSS over its whole process tree (worker + sandbox + kernel), sampled from /proc every 0.25 s;
-5. otter-grader, only if ``otter`` is importable here and ``--otter-autograder`` is given.
+5. otter-grader (``otter run`` of the same notebooks), when ``--otter-python`` can import otter and
+   ``--otter-autograder`` is given.
 
 Needs the datasets in the Keras cache (``autograder data install``).
 """
@@ -16,7 +17,6 @@ Needs the datasets in the Keras cache (``autograder data install``).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import resource
@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--nbconvert", help="jupyter-nbconvert executable (default: on PATH or beside python)")
     ap.add_argument("--otter-autograder", type=Path, help="otter autograder.zip, for the otter comparison")
+    ap.add_argument("--otter-python", help="an interpreter that can import otter (default: this one)")
     args = ap.parse_args(argv)
 
     workers = args.workers or default_workers()
@@ -175,21 +176,29 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows:
             print(f"   {r['student']:<24} {r['worker_kib'] / 1024:8.0f} / {r['tree_kib'] / 1024:8.0f}")
 
-        if importlib.util.find_spec("otter") is None:
-            print("5. otter: not importable in this interpreter; skipped")
+        otter_python = args.otter_python or sys.executable
+        has_otter = subprocess.run([otter_python, "-c", "import otter"], capture_output=True).returncode == 0
+        if not has_otter:
+            print(f"5. otter: not importable by {otter_python} (pass --otter-python, e.g. "
+                  ".venv-otter/bin/python); skipped")
         elif not args.otter_autograder:
-            print("5. otter: importable, but no --otter-autograder ZIP given; skipped")
+            print("5. otter: no --otter-autograder ZIP given (make one with `otter assign` on "
+                  "`python -m assignments.otter_export`); skipped")
         else:
+            def otter_run(nb: Path) -> int:
+                out = tmp / "otter" / nb.parent.name
+                out.mkdir(parents=True, exist_ok=True)
+                return subprocess.run([otter_python, "-m", "otter", "run", "-a", str(args.otter_autograder),
+                                       "-o", str(out), str(nb)], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL).returncode
+
             t0 = time.perf_counter()
             with ThreadPoolExecutor(workers) as pool:
-                codes = list(pool.map(lambda nb: subprocess.run(
-                    [sys.executable, "-m", "otter", "run", "-a", str(args.otter_autograder), "-o",
-                     str(tmp / "otter" / nb.parent.name), str(nb)], stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL).returncode, notebooks))
+                codes = list(pool.map(otter_run, notebooks))
             otter = time.perf_counter() - t0
             failures = sum(c != 0 for c in codes)
             print(f"5. otter run, {workers} at once: {otter:8.1f} s  ({failures} failures)  "
-                  f"ratio 1/5 = {first / otter:.2f}x")
+                  f"throughput ours/otter = {otter / first:.2f}x")
     return 0
 
 
