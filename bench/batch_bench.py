@@ -144,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nbconvert", help="jupyter-nbconvert executable (default: on PATH or beside python)")
     ap.add_argument("--otter-autograder", type=Path, help="otter autograder.zip, for the otter comparison")
     ap.add_argument("--otter-python", help="an interpreter that can import otter (default: this one)")
+    ap.add_argument("--otter-notebook", type=Path,
+                    help="otter-format notebook to run once per submission (otter refuses notebooks "
+                         "without its assignment metadata, e.g. ours): the solution from `otter assign`")
     args = ap.parse_args(argv)
 
     workers = args.workers or default_workers()
@@ -192,9 +195,18 @@ def main(argv: list[str] | None = None) -> int:
                                        "-o", str(out), str(nb)], stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL).returncode
 
+            otter_inputs = [args.otter_notebook] * len(notebooks) if args.otter_notebook else notebooks
+            if args.otter_notebook:
+                copies = []
+                for i, nb in enumerate(otter_inputs):
+                    copy = tmp / "otter-in" / f"s{i}" / nb.name
+                    copy.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(nb, copy)
+                    copies.append(copy)
+                otter_inputs = copies
             t0 = time.perf_counter()
             with ThreadPoolExecutor(workers) as pool:
-                codes = list(pool.map(otter_run, notebooks))
+                codes = list(pool.map(otter_run, otter_inputs))
             otter = time.perf_counter() - t0
             failures = sum(c != 0 for c in codes)
             print(f"5. otter run, {workers} at once: {otter:8.1f} s  ({failures} failures)  "
