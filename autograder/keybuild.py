@@ -141,12 +141,12 @@ def sheet_values(sheet: dict[str, Any]) -> dict[str, Any]:
         out.update({f"ex3.{k}": v for k, v in sheet["3"].items()})
     if "7" in sheet:
         out.update({f"ex7.{m}.final.{k}": v for m in ("A", "B") for k, v in sheet["7"][m].items()})
+        out["ex7.A.params"] = out["ex7.B.params"] = sheet["7"].get("params")
     if "8" in sheet:
         out.update({f"ex8.test_mse.{b}": v for b, v in sheet["8"]["test_mse"].items()})
     if "10" in sheet:
         out.update({f"ex10.{n}.{k}": v for n in ("Inception", "ResNet")
                     for k, v in sheet["10"][n].items()})
-        out["ex7.A.params"] = out["ex7.B.params"] = sheet["10"].get("params_ex7")
     return out
 
 
