@@ -95,7 +95,8 @@ HOSTILE = {
     "infinite_loop": ("while True:\n    pass\n", "timeout", {"ex3_time": 4.0}),
     "memory_bomb": ("chunks = []\nwhile True:\n    chunks.append(bytearray(50 * 1024 * 1024))\n",
                     "memory", {"memory_mb": 1024}),
-    "fork_bomb": ("import os\nwhile True:\n    os.fork()\n", "memory", {}),
+    # contained either by the process watchdog (memory) or by RLIMIT_NPROC (fork raises: error)
+    "fork_bomb": ("import os\nwhile True:\n    os.fork()\n", "memory_or_error", {}),
     "huge_file": ("with open('grande.bin', 'wb') as f:\n    while True:\n        f.write(b'0' * (1 << 20))\n",
                   "error_or_memory", {}),
     "os_exit": ("import os\nos._exit(1)\n", "dead", {}),
@@ -136,8 +137,8 @@ def test_hostile_code_gets_named_status_and_no_point(case: str, solution: Any, t
     computed = [c for c in ex3.checks if c.kind != "letter"]
     assert sum(c.points for c in computed) == 0, [(c.id, c.status, c.obtained) for c in computed]
     assert next(c for c in ex3.checks if c.kind == "letter").points == 4, "the letter still counts"
-    if status in ("timeout", "memory", "dead", "error"):
-        assert ex3.error is not None and ex3.error.ename
+    if ex3.status != "ok":
+        assert ex3.error is not None and ex3.error.ename, "a named error for every failed run"
     assert_others_unaffected(result)
     assert result.status == "graded" and result.sandbox["backend"] == "bubblewrap"
 
