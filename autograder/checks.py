@@ -18,6 +18,9 @@ from autograder.keymodel import AnswerKey, Quantity
 from autograder.results import CheckResult, Misconception
 
 Extracted = Mapping[str, Mapping[str, Any]]  # part id -> name -> value
+# A quantity's variant whose id starts with this is an accepted alternative (recorded so the key
+# report can show it), not a misconception.
+ACCEPTED_PREFIX = "accepted:"
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def compare_to_quantity(obtained: Any, q: Quantity) -> compare.Comparison:
 def recognise(obtained: Any, q: Quantity) -> Misconception | None:
     """The named wrong variant the obtained value matches, under the quantity's own tolerance."""
     for vid, variant in q.variants.items():
-        if vid == "default_tolerance":  # an accepted variant, not a mistake
+        if vid.startswith(ACCEPTED_PREFIX):  # an accepted alternative, recorded for the report
             continue
         if q.tolerance["kind"] == "exact":
             cmp = compare.exact(obtained, variant)
@@ -196,62 +199,15 @@ def _flatten(x: Any) -> list[float]:
 
 # ---- letters judged against the student's own numbers -------------------------------------
 
-def _own_letters_ex7(extracted: Extracted) -> list[str]:
-    from reference.ex07_adam_decay import supported_letters, verdict
-
-    runs = {}
-    for label, ref in (("A", "ex7_a:history"), ("B", "ex7_b:history")):
-        found = lookup(extracted, ref, "history")
-        if found.state != "ok":
-            return []
-        h = found.value
-        try:
-            final = {k: float(h[k][-1]) for k in ("loss", "mae", "val_loss", "val_mae")}
-        except (KeyError, TypeError, ValueError, IndexError):
-            return []
-        runs[label] = {"final": final, "gap_mse": final["val_loss"] - final["loss"],
-                       "gap_mae": final["val_mae"] - final["mae"]}
-    return supported_letters(verdict(runs["A"], runs["B"]))
+OwnLetters = Callable[[str, Extracted], list[str]]  # the assignment's hooks.own_letters
 
 
-def _own_letters_ex8(extracted: Extracted) -> list[str]:
-    from reference.ex08_batch_size import supported_letters
-
-    found = lookup(extracted, "ex8:mse_por_batch")
-    if found.state != "ok" or not isinstance(found.value, dict):
-        return []
-    try:
-        mse = {int(k): float(v) for k, v in found.value.items()}
-    except (TypeError, ValueError):
-        return []
-    if any(not math.isfinite(v) for v in mse.values()) or len(mse) < 4:
-        return []
-    return supported_letters(mse)
-
-
-def _own_letters_ex10(extracted: Extracted) -> list[str]:
-    from reference.ex10_inception_resnet import facts, supported_letters
-
-    got = {}
-    for name, (tr, te) in {"Inception": ("score1T", "score1"), "ResNet": ("score2T", "score2")}.items():
-        a, b = lookup(extracted, f"ex10:{tr}"), lookup(extracted, f"ex10:{te}")
-        if a.state != "ok" or b.state != "ok":
-            return []
-        try:
-            got[name] = {"train_loss": float(a.value[0]), "train_accuracy": float(a.value[1]),
-                         "test_loss": float(b.value[0]), "test_accuracy": float(b.value[1])}
-        except (TypeError, ValueError, IndexError, KeyError):
-            return []
-    return supported_letters(facts(got["Inception"], got["ResNet"]))
-
-
-OWN_LETTERS: Mapping[str, Callable[[Extracted], list[str]]] = {
-    "ex7": _own_letters_ex7, "ex8": _own_letters_ex8, "ex10": _own_letters_ex10,
-}
+def _no_letters(_exercise: str, _extracted: Extracted) -> list[str]:
+    return []
 
 
 def _letter(check: Check, found: Found, key: AnswerKey, contract: Contract,
-            extracted: Extracted) -> CheckResult:
+            extracted: Extracted, own_letters: OwnLetters) -> CheckResult:
     number = contract.exercise(check.exercise).number
     official = key.letter(number)
     cmp = compare.letter(found.value, official, contract.letter_choices)
@@ -259,7 +215,10 @@ def _letter(check: Check, found: Found, key: AnswerKey, contract: Contract,
         return _result(check, "pass", check.points, cmp, "letter_correct")
     if cmp.reason == "invalid_letter":
         return _result(check, "fail", 0.0, cmp, "invalid_letter", obtained=found.value)
-    own = OWN_LETTERS[check.consistency](extracted) if check.consistency in OWN_LETTERS else []
+    try:
+        own = list(own_letters(check.consistency, extracted)) if check.consistency else []
+    except Exception:  # the assignment's code on untrusted data: no credit, never a crash
+        own = []
     if cmp.obtained in own and contract.consistency_credit > 0:
         return _result(check, "pass", check.points * contract.consistency_credit, cmp,
                        "letter_consistent", obtained=cmp.obtained,
@@ -267,19 +226,22 @@ def _letter(check: Check, found: Found, key: AnswerKey, contract: Contract,
     return _result(check, "fail", 0.0, cmp, "letter_wrong", own_letters=own)
 
 
-def evaluate_check(check: Check, extracted: Extracted, key: AnswerKey, contract: Contract) -> CheckResult:
+def evaluate_check(check: Check, extracted: Extracted, key: AnswerKey, contract: Contract,
+                   own_letters: OwnLetters = _no_letters) -> CheckResult:
     if check.kind == "ordering":
         return _ordering(check, extracted, key)
     found = lookup(extracted, check.read, check.path)
     if found.state != "ok":
         return _unavailable(check, found)
     if check.kind == "letter":
-        return _letter(check, found, key, contract, extracted)
+        return _letter(check, found, key, contract, extracted, own_letters)
     if check.kind == "band_map":
         return _band_map(check, found, key)
     return _value_check(check, found, key)
 
 
 def evaluate_exercise(exercise: Exercise, extracted: Extracted, key: AnswerKey,
-                      contract: Contract) -> tuple[CheckResult, ...]:
-    return tuple(evaluate_check(c, extracted, key, contract) for c in exercise.checks)
+                      contract: Contract, own_letters: OwnLetters = _no_letters) -> tuple[CheckResult, ...]:
+    """Every check of ``exercise``; ``own_letters`` gives the letters the student's own numbers
+    support (consistency credit)."""
+    return tuple(evaluate_check(c, extracted, key, contract, own_letters) for c in exercise.checks)

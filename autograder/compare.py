@@ -678,7 +678,7 @@ def _number(value: Any) -> float | None:
     """The value as a float if it is a number (never a bool), else None."""
     kind = type(value)
     if kind is float:
-        return value
+        return float(value)
     if kind is int:
         try:
             return float(value)

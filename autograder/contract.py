@@ -1,6 +1,6 @@
 """The answer contract: which names are read after which tagged part, their types, the checks.
 
-One file per module (``assignments/<module>/contract.json``), validated against
+One file per assignment (``<assignment folder>/contract.json``), validated against
 ``autograder/schemas/contract.schema.json`` and then for consistency (points add up, every
 check reads a declared name). The notebooks show it to students; the grader consumes it.
 """
@@ -17,9 +17,6 @@ from typing import Any
 import jsonschema
 
 from autograder.errors import ContractError
-
-DEFAULT_MODULE = "cnn_treinamento"
-
 
 @dataclass(frozen=True)
 class Read:
@@ -106,10 +103,6 @@ def schema() -> dict[str, Any]:
     return dict(json.loads(text))
 
 
-def contract_path(module: str = DEFAULT_MODULE) -> Path:
-    return Path(str(resources.files("assignments"))) / module / "contract.json"
-
-
 def parse_contract(data: dict[str, Any], where: str = "contract") -> Contract:
     """Validate against the schema and for consistency; raise ContractError naming the place."""
     validator = jsonschema.Draft202012Validator(schema())
@@ -159,8 +152,9 @@ def parse_contract(data: dict[str, Any], where: str = "contract") -> Contract:
     )
 
 
-def load_contract(path: Path | None = None, module: str = DEFAULT_MODULE) -> Contract:
-    path = Path(path) if path else contract_path(module)
+def load_contract(path: Path) -> Contract:
+    """Read, validate and check a contract file (``Assignment.contract`` calls this)."""
+    path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:

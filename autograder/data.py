@@ -1,71 +1,35 @@
 """Offline and online datasets: install the Keras files into the Keras cache, verified by sha256.
 
-Students' unchanged ``keras.datasets.boston_housing.load_data()`` and
-``keras.datasets.fashion_mnist.load_data()`` calls read from ``$KERAS_HOME/datasets``
-(default ``~/.keras/datasets``); once the files are there, Keras downloads nothing.
+The engine knows no dataset: each assignment declares the files its notebooks read
+(``[datasets.<name>]`` in its ``assignment.toml``: path relative to the cache, size, sha256, and
+optionally the ``loader`` module whose ``load_data()`` downloads it). Students' unchanged
+``keras.datasets.<name>.load_data()`` calls read from ``$KERAS_HOME/datasets`` (default
+``~/.keras/datasets``); once the files are there, Keras downloads nothing.
+
+Every function takes the datasets explicitly: an ``Assignment``, or an iterable of ``Dataset`` /
+``DatasetFile`` (``autograder.assignment``); ``None`` means the datasets of every installed
+assignment (``autograder.assignment.all_installed()``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import shutil
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from autograder.assignment import Assignment, Dataset, DatasetFile, all_installed
 from autograder.errors import DatasetError
 
+Datasets = Assignment | Iterable[Dataset | DatasetFile] | None
 
-@dataclass(frozen=True)
-class DatasetFile:
-    """One file Keras expects in its cache, relative to ``datasets/``."""
-
-    dataset: str
-    relpath: str
-    size: int
-    sha256: str
-
-
-DATASET_FILES: tuple[DatasetFile, ...] = (
-    DatasetFile(
-        "boston_housing",
-        "boston_housing.npz",
-        57026,
-        "f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5",
-    ),
-    DatasetFile(
-        "fashion_mnist",
-        "fashion-mnist/train-images-idx3-ubyte.gz",
-        26421880,
-        "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
-    ),
-    DatasetFile(
-        "fashion_mnist",
-        "fashion-mnist/train-labels-idx1-ubyte.gz",
-        29515,
-        "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-    ),
-    DatasetFile(
-        "fashion_mnist",
-        "fashion-mnist/t10k-images-idx3-ubyte.gz",
-        4422102,
-        "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
-    ),
-    DatasetFile(
-        "fashion_mnist",
-        "fashion-mnist/t10k-labels-idx1-ubyte.gz",
-        5148,
-        "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
-    ),
-)
-
-DATASETS = tuple(sorted({f.dataset for f in DATASET_FILES}))
 FIX_OFFLINE = "`autograder data install --from DIR` (DIR holds the Keras files, e.g. ../shared/data)"
 FIX_ONLINE = "`autograder data install` (downloads through Keras; needs internet)"
 
 
-def keras_cache_dir(environ: dict[str, str] | None = None) -> Path:
+def keras_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     """The folder Keras reads datasets from: ``$KERAS_HOME/datasets`` or ``~/.keras/datasets``."""
     env = os.environ if environ is None else environ
     home = env.get("KERAS_HOME")
@@ -81,16 +45,69 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def files_for(datasets: Iterable[str]) -> tuple[DatasetFile, ...]:
-    wanted = set(datasets)
-    unknown = wanted - set(DATASETS)
+# ---- which datasets -----------------------------------------------------------------------------
+
+def datasets_of(source: Datasets = None) -> tuple[Dataset, ...]:
+    """The datasets ``source`` stands for, one per name (files of the same name merged).
+
+    Two declarations of the same file with different checksums are an error: the cache can
+    hold only one of them."""
+    if source is None:
+        items: list[Dataset | DatasetFile] = [d for a in all_installed() for d in a.datasets]
+    elif isinstance(source, Assignment):
+        items = list(source.datasets)
+    else:
+        items = list(source)
+    files: dict[str, dict[str, DatasetFile]] = {}
+    loaders: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, Dataset):
+            name, its_files = item.name, item.files
+            loaders[name] = loaders.get(name) or item.loader
+        else:
+            name, its_files = item.dataset, (item,)
+        by_path = files.setdefault(name, {})
+        for f in its_files:
+            seen = by_path.get(f.relpath)
+            if seen is not None and (seen.sha256, seen.size) != (f.sha256, f.size):
+                raise DatasetError(
+                    f"Dataset {name!r} is declared twice with different files: {f.relpath} has "
+                    f"sha256 {seen.sha256} in one declaration and {f.sha256} in another.",
+                    fix="make the assignments' [datasets] tables agree (the Keras cache holds one copy).")
+            by_path[f.relpath] = f
+    return tuple(Dataset(name, tuple(fs.values()), loaders.get(name, "")) for name, fs in files.items())
+
+
+def select(datasets: Iterable[Dataset], names: Iterable[str]) -> tuple[Dataset, ...]:
+    """Only the datasets named ``names`` (all of them when ``names`` is empty)."""
+    datasets = tuple(datasets)
+    wanted = set(names)
+    if not wanted:
+        return datasets
+    known = {d.name for d in datasets}
+    unknown = wanted - known
     if unknown:
         raise DatasetError(
             f"Unknown dataset(s): {', '.join(sorted(unknown))}.",
-            fix=f"Choose among: {', '.join(DATASETS)}.",
+            fix=f"Choose among: {', '.join(sorted(known)) or '(no dataset is declared)'}.",
         )
-    return tuple(f for f in DATASET_FILES if f.dataset in wanted)
+    return tuple(d for d in datasets if d.name in wanted)
 
+
+def resolve(assignment: str | Path | None = None, names: Iterable[str] = ()) -> tuple[Dataset, ...]:
+    """The datasets of the assignment ``assignment`` (installed name or folder; None: every
+    installed assignment), only those named ``names`` when given. For the command line."""
+    from autograder.assignment import load_assignment
+
+    return select(datasets_of(load_assignment(assignment) if assignment else None), names)
+
+
+def files_of(source: Datasets = None) -> tuple[DatasetFile, ...]:
+    """Every file of the datasets ``source`` stands for."""
+    return tuple(f for d in datasets_of(source) for f in d.files)
+
+
+# ---- checking and installing --------------------------------------------------------------------
 
 def problem_with(path: Path, spec: DatasetFile) -> str | None:
     """A sentence saying what is wrong with ``path`` as a copy of ``spec``, or None if it is good."""
@@ -108,10 +125,12 @@ def problem_with(path: Path, spec: DatasetFile) -> str | None:
     return None
 
 
-def verify_cache(datasets: Iterable[str] = DATASETS, cache: Path | None = None) -> Path:
-    """Check every file of ``datasets`` in the Keras cache; raise one clear error listing all problems."""
+def verify_cache(datasets: Datasets = None, cache: Path | None = None) -> Path:
+    """Check every file of ``datasets`` in the Keras cache; raise one clear error listing all problems.
+
+    ``datasets``: an Assignment, Datasets or DatasetFiles; None = every installed assignment's."""
     cache = keras_cache_dir() if cache is None else cache
-    problems = [p for f in files_for(datasets) if (p := problem_with(cache / f.relpath, f))]
+    problems = [p for f in files_of(datasets) if (p := problem_with(cache / f.relpath, f))]
     if problems:
         raise DatasetError(
             "The Keras dataset cache is not ready:\n  - " + "\n  - ".join(problems),
@@ -123,24 +142,25 @@ def verify_cache(datasets: Iterable[str] = DATASETS, cache: Path | None = None) 
 
 def install_from(
     source: Path,
-    datasets: Iterable[str] = DATASETS,
+    datasets: Datasets = None,
     cache: Path | None = None,
     log: Callable[[str], None] = lambda _m: None,
 ) -> Path:
     """Copy the dataset files from ``source`` into the Keras cache, verifying each sha256.
 
-    ``source`` is laid out like the cache (``boston_housing.npz``, ``fashion-mnist/*.gz``).
+    ``source`` is laid out like the cache (each file at its declared path).
     Files already in the cache with the right checksum are left alone. Nothing corrupt is copied.
     """
     cache = keras_cache_dir() if cache is None else cache
-    wanted = files_for(datasets)
+    wanted = files_of(datasets)
     problems = [p for f in wanted if (p := problem_with(source / f.relpath, f))]
     if problems:
         raise DatasetError(
             "Cannot install datasets from this folder:\n  - " + "\n  - ".join(problems),
             where=str(source),
             fix="point --from at a folder with byte-identical copies of the Keras files "
-            f"(see the table in README.md), or run {FIX_ONLINE}.",
+            "(their sizes and sha256 are in the assignment's assignment.toml, [datasets]), "
+            f"or run {FIX_ONLINE}.",
         )
     for f in wanted:
         dest = cache / f.relpath
@@ -153,25 +173,26 @@ def install_from(
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
         log(f"copied  {f.relpath} -> {dest}")
-    return verify_cache(datasets, cache)
+    return verify_cache(wanted, cache)
 
 
-def download(datasets: Iterable[str] = DATASETS, cache: Path | None = None) -> Path:
-    """Let Keras download the datasets (needs internet), then verify them."""
-    wanted = set(datasets)
-    files_for(wanted)
-    try:
-        import keras
-
-        if "boston_housing" in wanted:
-            keras.datasets.boston_housing.load_data()
-        if "fashion_mnist" in wanted:
-            keras.datasets.fashion_mnist.load_data()
-    except Exception as exc:  # network errors come in many types
+def download(datasets: Datasets = None, cache: Path | None = None) -> Path:
+    """Let Keras download the datasets through their ``loader`` (needs internet), then verify."""
+    wanted = datasets_of(datasets)
+    no_loader = [d.name for d in wanted if not d.loader]
+    if no_loader:
         raise DatasetError(
-            f"Keras could not download the datasets: {type(exc).__name__}: {exc}",
-            fix=f"without internet, run {FIX_OFFLINE}.",
-        ) from exc
+            f"Dataset(s) {', '.join(no_loader)} cannot be downloaded (no loader is declared).",
+            fix=f"run {FIX_OFFLINE}.",
+        )
+    for d in wanted:
+        try:
+            importlib.import_module(d.loader).load_data()
+        except Exception as exc:  # network errors come in many types
+            raise DatasetError(
+                f"Keras could not download {d.name}: {type(exc).__name__}: {exc}",
+                fix=f"without internet, run {FIX_OFFLINE}.",
+            ) from exc
     return verify_cache(wanted, cache)
 
 

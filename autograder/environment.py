@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-import sys
 from dataclasses import asdict, dataclass
 from importlib import metadata
 
@@ -87,7 +86,3 @@ def compatibility_warnings(key_env: Environment, here: Environment) -> list[str]
     if key_env.numpy.split(".")[0] != here.numpy.split(".")[0]:
         warnings.append(f"The key was built with NumPy {key_env.numpy}; this is {here.numpy}.")
     return warnings
-
-
-def python_executable() -> str:
-    return sys.executable

@@ -45,3 +45,15 @@ class SubmissionError(AutograderError):
     """The submitted notebook cannot be read or graded at all."""
 
     exit_code = 6
+
+
+class AssignmentError(AutograderError):
+    """The assignment cannot be found, or its folder (manifest, authored source, code) is malformed."""
+
+    exit_code = 8
+
+
+class AssignmentMismatch(AutograderError):
+    """A notebook, key or result belongs to another assignment (or another version of its contract)."""
+
+    exit_code = 9

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Protocol
@@ -30,14 +30,6 @@ PREAMBLE = (
     "    return None\n"
 )
 FATAL = ("timeout", "memory", "dead")
-
-
-class CellRunLike(Protocol):
-    status: str
-    outputs: tuple[dict[str, Any], ...]
-    error: Any
-    seconds: float
-    output_truncated: bool
 
 
 class SandboxLike(Protocol):
@@ -190,11 +182,13 @@ def kernel_starter(sandbox: SandboxLike) -> Any:
 
 
 def execute(plan: Plan, contract: Contract, budgets: Mapping[str, float], sandbox: SandboxLike,
-            overrides: Mapping[str, list[PlannedCell]] | None = None) -> Execution:
+            overrides: Mapping[str, list[PlannedCell]] | None = None,
+            progress: Callable[[str, ExerciseRun | None], None] | None = None) -> Execution:
     """Run every exercise of ``plan``; never raises for what the student's code does.
 
     ``overrides`` replaces an exercise's cells (letters only for a cached exercise, the
-    shortened given cells for a replay)."""
+    shortened given cells for a replay). ``progress(exercise id, run)`` is called before each
+    exercise (run None) and after it."""
     source = probe_source()
     start_kernel = kernel_starter(sandbox)
     sandbox.run(PREAMBLE, 30.0)
@@ -208,7 +202,11 @@ def execute(plan: Plan, contract: Contract, budgets: Mapping[str, float], sandbo
         cells = [c for c in plan.cells if c.exercise == ex.id]
         if overrides and ex.id in overrides:
             cells = overrides[ex.id]
+        if progress:
+            progress(ex.id, None)
         runs[ex.id] = run_exercise(ex, cells, sandbox, budgets.get(ex.id, 60.0), contract, source,
                                    start_kernel)
+        if progress:
+            progress(ex.id, runs[ex.id])
     return Execution(runs, {"backend": sandbox.backend, "enforced": dict(sandbox.enforced),
                             "not_enforced": list(sandbox.not_enforced)})

@@ -1,7 +1,9 @@
-"""Atomic writes: a crash or kill -9 leaves either the old file or the new one, never half."""
+"""Files: atomic writes (a crash or kill -9 leaves either the old file or the new one, never
+half) and a file's sha256."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -24,3 +26,12 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file's bytes, read 1 MiB at a time, as hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -41,6 +41,9 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "unsupported": "O valor de `{name}` não é do tipo esperado ({detail}).",
         "band_map_partial": "{passed} de {total} tamanhos de batch dentro da faixa aceita.",
         "status_ok": "executado sem erros",
+        "progress_grading": "Corrigindo",
+        "progress_running": "{exercise}: executando…",
+        "progress_finished": "{exercise}: {status} em {seconds} s ({done}/{total})",
         "status_error": "erro ao executar",
         "status_timeout": "tempo esgotado",
         "status_memory": "limite de memória excedido",
@@ -52,19 +55,6 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "verification_cached": "resultado reaproveitado (código e entradas idênticos)",
         "verification_replay_verified": "verificado por repetição das primeiras épocas",
         "verification_not_executed": "não executado",
-        "misconception.hinge_01_labels": "Hinge calculada com rótulos 0/1: a hinge usa rótulos em "
-                                          "{-1, 1} (`yh`), não `y`.",
-        "misconception.mean_instead_of_sum": "Média em vez de soma: a perda de um exemplo soma os "
-                                              "termos do vetor (as alternativas 0.32/0.16 vêm daí).",
-        "misconception.normalised_with_test_statistics": "O teste foi normalizado com a média/desvio "
-                                                          "do próprio teste; use os do treino.",
-        "misconception.not_normalised": "Os atributos não foram normalizados (z-score).",
-        "misconception.not_divided_by_255": "As imagens não foram divididas por 255.",
-        "misconception.trained_on_all_images": "O treino usou mais do que as 800 primeiras imagens "
-                                                "(use x_sub = x_train[:800]).",
-        "misconception.lr_keyword": "`lr=` não existe no Keras 3: use `learning_rate=`.",
-        "misconception.default_tolerance": "Probabilidades da regressão logística com a tolerância "
-                                            "padrão (diferença na 3ª casa).",
         "error_in_cell": "Erro na célula {cell}, linha {line}: {ename}: {evalue}",
         "limit_not_enforced": "Limite não aplicado neste sistema: {what}",
         # ---- reports, class summary and LMS exports (autograder.report, autograder.export) ----
@@ -133,9 +123,6 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "plot_test_mse": "MSE de teste",
         "plot_score": "nota",
         "plot_students": "submissões",
-        "plot_ex7_title": "Exercício 7, modelo {model}: perda por época",
-        "plot_ex10_title": "Exercício 10: perda de treino por época",
-        "plot_ex8_title": "Exercício 8: MSE de teste por tamanho de batch",
         "summary_title": "Resumo da turma",
         "summary_count": "{n} submissões lidas.",
         "summary_distribution": "Distribuição das notas",
@@ -198,6 +185,9 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "unsupported": "`{name}` is not of the expected type ({detail}).",
         "band_map_partial": "{passed} of {total} batch sizes inside the accepted band.",
         "status_ok": "ran without errors",
+        "progress_grading": "Grading",
+        "progress_running": "{exercise}: running…",
+        "progress_finished": "{exercise}: {status} in {seconds} s ({done}/{total})",
         "status_error": "error while running",
         "status_timeout": "time limit reached",
         "status_memory": "memory limit exceeded",
@@ -209,19 +199,6 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "verification_cached": "reused result (identical code and inputs)",
         "verification_replay_verified": "verified by replaying the first epochs",
         "verification_not_executed": "not executed",
-        "misconception.hinge_01_labels": "Hinge computed with 0/1 labels: the hinge uses labels in "
-                                          "{-1, 1} (`yh`), not `y`.",
-        "misconception.mean_instead_of_sum": "Mean instead of sum: one example's loss sums over the "
-                                              "vector (the 0.32/0.16 options come from averaging).",
-        "misconception.normalised_with_test_statistics": "The test set was normalised with its own "
-                                                          "mean/std; use the training ones.",
-        "misconception.not_normalised": "The features were not normalised (z-score).",
-        "misconception.not_divided_by_255": "The images were not divided by 255.",
-        "misconception.trained_on_all_images": "Training used more than the first 800 images "
-                                                "(use x_sub = x_train[:800]).",
-        "misconception.lr_keyword": "`lr=` does not exist in Keras 3: use `learning_rate=`.",
-        "misconception.default_tolerance": "Logistic-regression probabilities with the default "
-                                            "tolerance (differs in the 3rd decimal).",
         "error_in_cell": "Error in cell {cell}, line {line}: {ename}: {evalue}",
         "limit_not_enforced": "Limit not applied on this system: {what}",
         # ---- reports, class summary and LMS exports (autograder.report, autograder.export) ----
@@ -287,9 +264,6 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "plot_test_mse": "test MSE",
         "plot_score": "score",
         "plot_students": "submissions",
-        "plot_ex7_title": "Exercise 7, model {model}: loss per epoch",
-        "plot_ex10_title": "Exercise 10: training loss per epoch",
-        "plot_ex8_title": "Exercise 8: test MSE by batch size",
         "summary_title": "Class summary",
         "summary_count": "{n} submissions read.",
         "summary_distribution": "Score distribution",
@@ -331,14 +305,27 @@ class _Default(dict[str, Any]):
         return "{" + key + "}"
 
 
-def translate(message_id: str, lang: str = "pt", **params: Any) -> str:
-    """The sentence for ``message_id`` in ``lang`` with ``params`` filled in; never raises."""
-    table = _CATALOGUE.get(lang, _CATALOGUE["en"])
-    template = table.get(message_id) or _CATALOGUE["en"].get(message_id) or message_id
+def translate(message_id: str, lang: str = "pt", *,
+              extra: Mapping[str, Mapping[str, str]] | None = None, **params: Any) -> str:
+    """The sentence for ``message_id`` in ``lang`` with ``params`` filled in; never raises.
+
+    ``extra`` is an assignment's own catalogue (``Assignment.messages``: misconceptions, plot
+    titles); it is looked up first. Missing ids fall back to English, then to the id itself."""
+    template = None
+    for table in ((extra or {}).get(lang), _CATALOGUE.get(lang), (extra or {}).get("en"), _CATALOGUE["en"]):
+        if table and table.get(message_id):
+            template = table[message_id]
+            break
+    template = template or message_id
     try:
         return template.format_map(_Default(params))
     except (ValueError, TypeError, IndexError):
         return template
+
+
+def has_message(message_id: str, extra: Mapping[str, Mapping[str, str]] | None = None) -> bool:
+    """Whether ``message_id`` is in the engine's catalogue or in ``extra`` (English)."""
+    return message_id in _CATALOGUE["en"] or message_id in (extra or {}).get("en", {})
 
 
 def message_ids(lang: str = "en") -> frozenset[str]:

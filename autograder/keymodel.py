@@ -1,14 +1,20 @@
 """The answer key: per quantity a reference value, the observed spread and the tolerance.
 
 A key is plain JSON (``key.json``). Tolerances are data, derived when the key is built
-(see ``autograder.keyassemble``); the grader never invents a tolerance of its own.
+(see ``autograder.keyassemble`` and the assignment's ``assemble_key`` hook); the grader never
+invents a tolerance of its own. A key records the assignment it belongs to (name, version,
+contract sha256), so a key is never used with another assignment's notebooks.
+
+Schema versions: 2 (this one) adds ``assignment`` and ``published`` (replacing
+``sheet_2021``); a version-1 key is re-assembled from its recorded runs with
+``autograder key build`` (no training: finished runs are reused).
 
 Tolerance kinds:
   ``{"kind": "exact"}``                      integers, strings, letters, structures
   ``{"kind": "close", "rel": r, "abs": a}``  |obtained - value| <= max(r*|value|, a), per element
   ``{"kind": "band", "intervals": [[lo, hi], ...], "rule": "..."}``
                                              obtained inside any interval (honest results
-                                             can be bimodal, e.g. a dead ReLU output unit)
+                                             can be bimodal, e.g. a collapsed training run)
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from autograder.environment import Environment, compatibility_warnings, current
 from autograder.errors import KeyError_
 
 KEY_SCHEMA = "dl-autograder/key"
-KEY_SCHEMA_VERSION = 1
+KEY_SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ class Quantity:
 
 @dataclass(frozen=True)
 class Drift:
-    exercise: int
+    exercise: int  # the contract's exercise number
     official: str
     status: str  # "holds" | "weak" | "does_not_hold" | "reproduces"
     runs: int
@@ -58,12 +64,13 @@ class AnswerKey:
     built_at: str
     environment: Environment
     quantities: dict[str, Quantity]
-    answers: dict[str, dict[str, Any]]  # "1".."10" -> {"letter", "computed", "justificativa"}
-    drift: dict[str, Drift]
-    timings: dict[str, float]  # "ex7" -> reference seconds (slowest run), for time budgets
-    runs: dict[str, int]  # "ex7" -> number of runs behind the numbers
-    profile_settings: dict[str, Any] = field(default_factory=dict)
-    sheet_2021: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, dict[str, Any]]  # exercise number -> {"letter", "computed", "justificativa"}
+    drift: dict[str, Drift]  # exercise id -> does the official letter still hold today
+    timings: dict[str, float]  # exercise id -> reference seconds (slowest run), for time budgets
+    runs: dict[str, int]  # exercise id -> number of runs behind the numbers
+    profile_settings: dict[str, Any] = field(default_factory=dict)  # ``Profile.to_dict()``
+    published: dict[str, Any] = field(default_factory=dict)  # quantity id -> the sheet's value
+    assignment: dict[str, str] = field(default_factory=dict)  # ``Assignment.identity()``
     schema: str = KEY_SCHEMA
     schema_version: int = KEY_SCHEMA_VERSION
 
@@ -77,7 +84,8 @@ class AnswerKey:
                 fix="rebuild the key with this version of the grader (`autograder key build`).",
             ) from None
 
-    def letter(self, exercise: int) -> str:
+    def letter(self, exercise: int | str) -> str:
+        """The official letter of the exercise numbered ``exercise``."""
         return str(self.answers[str(exercise)]["letter"])
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,6 +102,14 @@ def key_from_dict(d: dict[str, Any], where: str = "") -> AnswerKey:
     if d.get("schema") != KEY_SCHEMA:
         raise KeyError_("This file is not an answer key.", where=where,
                         fix="pass the key.json written by `autograder key build`.")
+    if d.get("schema_version") == 1:
+        raise KeyError_(
+            "This answer key has schema version 1 (before assignments were plug-ins); "
+            f"this grader reads version {KEY_SCHEMA_VERSION}.",
+            where=where,
+            fix="re-assemble it: `autograder key build --assignment NAME --profile PROFILE` reuses "
+                "the recorded runs in the key's runs/ folder (no training) and writes a version-2 key.",
+        )
     if d.get("schema_version") != KEY_SCHEMA_VERSION:
         raise KeyError_(
             f"Answer key schema version {d.get('schema_version')} is not supported "
@@ -113,11 +129,15 @@ def key_from_dict(d: dict[str, Any], where: str = "") -> AnswerKey:
                         fix="rebuild it with `autograder key build`.") from exc
 
 
-def load_key(path: Path) -> AnswerKey:
+def load_key(path: Path, *, default: Path | None = None) -> AnswerKey:
+    """Read a key. ``default``: where the assignment keeps its committed key
+    (``assignment.key_path(profile)``), named in the error when ``path`` does not exist."""
     path = Path(path)
     if not path.is_file():
+        shipped = (f"the assignment ships {default}" if default is not None
+                   else "each assignment ships keys/<profile>/key.json in its folder")
         raise KeyError_(f"No answer key at {path}.",
-                        fix="pass --key PATH (the repository ships keys/full/key.json), "
+                        fix=f"pass --key PATH ({shipped}), "
                             "or build one with `autograder key build --profile full`.")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

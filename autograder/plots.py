@@ -21,6 +21,7 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from autograder.assignment import PlotSpec
 from autograder.i18n import translate
 from autograder.keymodel import AnswerKey
 from autograder.results import ExerciseResult
@@ -33,7 +34,7 @@ _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 
 @dataclass(frozen=True)
 class Plot:
-    name: str  # file stem, e.g. "ex7_A"
+    name: str  # file stem, as the assignment's [[plots]] names it
     title: str  # translated caption
     png: bytes
 
@@ -122,7 +123,7 @@ def curves_plot(title: str, lines: Sequence[tuple[str, list[float], Envelope | N
             all_values += ys
     finite = [v for v in all_values if not math.isnan(v)]
     if finite and min(finite) > 0 and max(finite) / min(finite) > 30:
-        ax.set_yscale("log")  # ex7 model B falls from hundreds to tens in a few epochs
+        ax.set_yscale("log")  # a loss that falls by orders of magnitude in a few epochs
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(translate("plot_epoch", lang))
     ax.set_ylabel(ylabel)
@@ -132,7 +133,8 @@ def curves_plot(title: str, lines: Sequence[tuple[str, list[float], Envelope | N
     return _png(fig)
 
 
-def _batch_mse(series: Any) -> dict[int, float]:
+def _by_key(series: Any) -> dict[int, float]:
+    """A mapping with positive integer keys (e.g. a metric by batch size) from untrusted data."""
     if not isinstance(series, Mapping):
         return {}
     out = {}
@@ -146,9 +148,11 @@ def _batch_mse(series: Any) -> dict[int, float]:
     return dict(sorted(out.items()))
 
 
-def batch_plot(title: str, mse: Mapping[int, float],
-               bands: Mapping[int, tuple[float, list[tuple[float, float]]]], lang: str) -> bytes | None:
-    """Test MSE by batch size on a log2 x axis; ``bands``: batch -> (reference, intervals)."""
+def by_key_plot(title: str, mse: Mapping[int, float],
+                bands: Mapping[int, tuple[float, list[tuple[float, float]]]], lang: str, *,
+                xlabel: str, ylabel: str) -> bytes | None:
+    """A value per integer key (e.g. test MSE by batch size) on a log2 x axis, against the key's
+    bands; ``bands``: key -> (reference, intervals)."""
     if not any(not math.isnan(v) for v in mse.values()):
         return None
     fig, ax = _figure()
@@ -166,20 +170,20 @@ def batch_plot(title: str, mse: Mapping[int, float],
     ticks = sorted(set(xs) | set(bands))
     ax.set_xticks(ticks, [str(t) for t in ticks])
     ax.set_title(title, fontsize=10)
-    ax.set_xlabel(translate("plot_batch_size", lang))
-    ax.set_ylabel(translate("plot_test_mse", lang))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     _legend(fig)
     return _png(fig)
 
 
-Bands = dict[int, tuple[float, list[tuple[float, float]]]]  # batch -> (reference, intervals)
+Bands = dict[int, tuple[float, list[tuple[float, float]]]]  # key -> (reference, intervals)
 
 
-def _ex8_bands(key: AnswerKey | None, batches: Sequence[int]) -> Bands:
+def _bands(key: AnswerKey | None, prefix: str, keys: Sequence[int]) -> Bands:
     out = {}
-    for b in batches:
-        q = key.quantities.get(f"ex8.test_mse.{b}") if key else None
+    for b in keys:
+        q = key.quantities.get(f"{prefix}{b}") if key else None
         if q is None or q.tolerance.get("kind") != "band":
             continue
         intervals = [(_number(lo), _number(hi)) for lo, hi in q.tolerance.get("intervals", [])]
@@ -187,40 +191,37 @@ def _ex8_bands(key: AnswerKey | None, batches: Sequence[int]) -> Bands:
     return out
 
 
-def exercise_plots(exercise: ExerciseResult, key: AnswerKey | None, *, show_key: bool,
-                   lang: str) -> list[Plot]:
-    """The plots of one exercise (7, 8 and 10 have curves); empty when there is no data."""
+def _line(series: Mapping[str, Any], path: str) -> list[float]:
+    name, _, metric = path.partition(".")
+    h = series.get(name)
+    return curve(h.get(metric)) if isinstance(h, Mapping) else []
+
+
+def exercise_plots(exercise: ExerciseResult, key: AnswerKey | None, *, show_key: bool, lang: str,
+                   specs: Sequence[PlotSpec] = (),
+                   messages: Mapping[str, Mapping[str, str]] | None = None) -> list[Plot]:
+    """The plots the assignment declares for this exercise; empty when there is no data."""
     key = key if show_key else None
     series = exercise.series or {}
     plots: list[Plot] = []
-    if exercise.id == "ex7":
-        for model in ("A", "B"):
-            h = series.get(model)
-            if not isinstance(h, Mapping):
-                continue
-            title = translate("plot_ex7_title", lang, model=model)
-            png = curves_plot(title, [
-                (translate("plot_train", lang), curve(h.get("loss")),
-                 envelope(key, f"ex7.{model}.curve.loss")),
-                (translate("plot_val", lang), curve(h.get("val_loss")),
-                 envelope(key, f"ex7.{model}.curve.val_loss")),
-            ], lang, ylabel=translate("plot_mse", lang))
-            if png:
-                plots.append(Plot(f"ex7_{model}", title, png))
-    elif exercise.id == "ex10":
-        lines = [(model, curve(h.get("loss")), envelope(key, f"ex10.{model}.curve.loss"))
-                 for model in ("Inception", "ResNet")
-                 if isinstance(h := series.get(model), Mapping)]
-        title = translate("plot_ex10_title", lang)
-        png = curves_plot(title, lines, lang, ylabel=translate("plot_loss", lang)) if lines else None
+
+    def t(mid: str, **kw: Any) -> str:
+        return translate(mid, lang, extra=messages, **kw)
+
+    for spec in specs:
+        title = t(spec.title, **dict(spec.title_params))
+        png: bytes | None = None
+        if spec.kind == "curves":
+            lines = [(t(ln.label), _line(series, ln.series),
+                      envelope(key, ln.envelope) if ln.envelope else None)
+                     for ln in spec.lines if isinstance(series.get(ln.series.partition(".")[0]), Mapping)]
+            png = curves_plot(title, lines, lang, ylabel=t(spec.ylabel)) if lines else None
+        elif spec.kind == "by_key":
+            values = _by_key(series.get(spec.series))
+            png = (by_key_plot(title, values, _bands(key, spec.band_prefix, list(values)), lang,
+                               xlabel=t(spec.xlabel), ylabel=t(spec.ylabel)) if values else None)
         if png:
-            plots.append(Plot("ex10_loss", title, png))
-    elif exercise.id == "ex8":
-        mse = _batch_mse(series.get("test_mse"))
-        title = translate("plot_ex8_title", lang)
-        png = batch_plot(title, mse, _ex8_bands(key, list(mse)), lang) if mse else None
-        if png:
-            plots.append(Plot("ex8_test_mse", title, png))
+            plots.append(Plot(spec.name, title, png))
     return plots
 
 

@@ -10,29 +10,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import nbformat
 
+from autograder.authoring import Cell
 from autograder.contract import Contract
 from autograder.errors import SubmissionError
 
 EXECUTED_ROLES = ("given", "answer", "letter")
 OWNED_ROLES = ("given",)
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
-
-
-class AuthoredCellLike(Protocol):
-    id: str
-    exercise: str
-    part: str
-    role: str
-    cell_type: str
-    source: str
 
 
 @dataclass(frozen=True)
@@ -48,16 +39,8 @@ class PlannedCell:
 @dataclass(frozen=True)
 class Plan:
     cells: tuple[PlannedCell, ...]
-    restored: tuple[str, ...]  # "ex7-given-2 (edited)" / "ex7-given-2 (deleted)"
+    restored: tuple[str, ...]  # "<cell id> (edited)" / "<cell id> (deleted)"
     notes: tuple[str, ...]  # plain sentences about the submission
-    sha256: str
-
-    def parts_in_order(self) -> list[str]:
-        seen: list[str] = []
-        for c in self.cells:
-            if c.part and c.part not in seen:
-                seen.append(c.part)
-        return seen
 
 
 def read_notebook(data: bytes, where: str) -> Any:
@@ -93,7 +76,7 @@ def _source(cell: Any) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
-def plan(data: bytes, authored: Sequence[AuthoredCellLike], contract: Contract,
+def plan(data: bytes, authored: Sequence[Cell], contract: Contract,
          where: str = "submission") -> Plan:
     """The cells to execute, in order, grouped by exercise and part."""
     nb = read_notebook(data, where)
@@ -139,5 +122,4 @@ def plan(data: bytes, authored: Sequence[AuthoredCellLike], contract: Contract,
             if a.part and a.part not in parts:
                 continue
             cells.append(PlannedCell(a.exercise, a.part, "added", _source(cell), i, ""))
-    return Plan(cells=tuple(cells), restored=tuple(restored), notes=tuple(notes),
-                sha256=hashlib.sha256(data).hexdigest())
+    return Plan(cells=tuple(cells), restored=tuple(restored), notes=tuple(notes))

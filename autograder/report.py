@@ -1,6 +1,6 @@
 """Feedback reports for students and the class summary, from result JSON files only.
 
-    result.json (+ key for reference bands, + contract for titles)
+    result.json (+ key for reference bands, + the assignment for titles, messages and plots)
       -> student_view / summary_view     plain view data, every sentence translated   (pure)
       -> render_student / render_summary Jinja2 templates in templates/, HTML or MD    (pure)
       -> render_reports                  reads a folder of results, writes the files
@@ -29,8 +29,8 @@ import jinja2
 import markupsafe
 
 from autograder import plots, templating
-from autograder.contract import Contract, load_contract
-from autograder.i18n import LANGUAGES, message_ids, translate
+from autograder.assignment import Assignment, check_same
+from autograder.i18n import LANGUAGES, has_message, message_ids, translate
 from autograder.keymodel import AnswerKey, load_key
 from autograder.results import RESULT_SCHEMA, CheckResult, ExerciseResult, GradeResult, result_from_dict
 
@@ -44,6 +44,7 @@ DRIFT_OK = ("holds", "reproduces")
 _MAX_TEXT = 300
 
 log = logging.getLogger(__name__)
+Messages = Mapping[str, Mapping[str, str]] | None  # an assignment's own catalogue
 
 
 # ---- reveal rules and values for people --------------------------------------------------
@@ -123,9 +124,10 @@ def check_message(check: CheckResult, lang: str, show_expected: bool) -> str:
     return translate(mid, lang, **params)
 
 
-def misconception_text(mid: str, lang: str) -> str:
+def misconception_text(mid: str, lang: str, messages: Messages = None) -> str:
+    """The assignment's sentence for a named misconception (its id when it has none)."""
     key = f"misconception.{mid}"
-    return translate(key, lang) if key in message_ids("en") else mid
+    return translate(key, lang, extra=messages) if has_message(key, messages) else mid
 
 
 def note_text(note: str, lang: str) -> str:
@@ -134,14 +136,18 @@ def note_text(note: str, lang: str) -> str:
     return translate(key, lang, part=arg) if key in message_ids("en") else note
 
 
-def _titles(contract: Contract | None, lang: str) -> dict[str, str]:
-    if contract is None:
+def _titles(assignment: Assignment | None, lang: str) -> dict[str, str]:
+    if assignment is None:
         return {}
-    return {e.id: (e.title_pt if lang == "pt" else e.title_en) for e in contract.exercises}
+    return {e.id: (e.title_pt if lang == "pt" else e.title_en) for e in assignment.contract.exercises}
 
 
-def exercise_title(exercise: ExerciseResult, contract: Contract | None, lang: str) -> str:
-    title = _titles(contract, lang).get(exercise.id, exercise.id)
+def _messages(assignment: Assignment | None) -> Messages:
+    return assignment.messages if assignment is not None else None
+
+
+def exercise_title(exercise: ExerciseResult, assignment: Assignment | None, lang: str) -> str:
+    title = _titles(assignment, lang).get(exercise.id, exercise.id)
     return translate("report_exercise", lang, number=exercise.number, title=title)
 
 
@@ -239,7 +245,7 @@ def _check_view(c: CheckResult, lang: str, show_expected: bool) -> CheckView:
 
 
 def _exercise_view(e: ExerciseResult, result: GradeResult, key: AnswerKey | None,
-                   contract: Contract | None, lang: str, show_expected: bool) -> ExerciseView:
+                   assignment: Assignment | None, lang: str, show_expected: bool) -> ExerciseView:
     ids = [c.misconception.id for c in e.checks if c.misconception]
     ids += [n.split(":", 1)[1] for n in e.notes if n.startswith("misconception:")]
     err = e.error
@@ -254,7 +260,7 @@ def _exercise_view(e: ExerciseResult, result: GradeResult, key: AnswerKey | None
     drift = (result.key or {}).get("drift", {})
     drift_status = drift.get(e.id) if isinstance(drift, Mapping) else None
     return ExerciseView(
-        id=e.id, number=e.number, title=exercise_title(e, contract, lang),
+        id=e.id, number=e.number, title=exercise_title(e, assignment, lang),
         score=templating.format_number(float(e.score)),
         max_score=templating.format_number(float(e.max_score)),
         fraction=e.score / e.max_score if e.max_score else 0.0,
@@ -263,22 +269,24 @@ def _exercise_view(e: ExerciseResult, result: GradeResult, key: AnswerKey | None
         seconds=f"{e.seconds:.1f} s",
         checks=tuple(_check_view(c, lang, show_expected) for c in e.checks),
         error=error,
-        misconceptions=tuple(misconception_text(m, lang) for m in dict.fromkeys(ids)),
+        misconceptions=tuple(misconception_text(m, lang, _messages(assignment)) for m in dict.fromkeys(ids)),
         notes=tuple(note_text(n, lang) for n in e.notes if not n.startswith("misconception:")),
         drift_note=(translate("report_drift_note", lang)
                     if isinstance(drift_status, str) and drift_status not in DRIFT_OK else ""),
-        plots=tuple(plots.exercise_plots(e, key, show_key=show_expected, lang=lang)),
+        plots=tuple(plots.exercise_plots(e, key, show_key=show_expected, lang=lang,
+                                         specs=assignment.plots(e.id) if assignment else (),
+                                         messages=_messages(assignment))),
     )
 
 
-def student_view(result: GradeResult, key: AnswerKey | None, contract: Contract | None, *,
+def student_view(result: GradeResult, key: AnswerKey | None, assignment: Assignment | None, *,
                  lang: str = "pt", reveal: Reveal = "never", due: datetime | None = None,
                  now: datetime | None = None) -> StudentView:
     """Everything the student's report shows, translated, with the reveal rule applied."""
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     show = may_show_expected(reveal, due, now)
-    exercises = tuple(_exercise_view(e, result, key, contract, lang, show) for e in result.exercises)
+    exercises = tuple(_exercise_view(e, result, key, assignment, lang, show) for e in result.exercises)
     if show:
         reveal_note = ""
     elif reveal == "after_due" and due is not None:
@@ -372,7 +380,7 @@ def render_student(view: StudentView, fmt: Format, *, asset_dir: str = "") -> Re
     return Rendered(text, files)
 
 
-def student_report(result: GradeResult, key: AnswerKey | None, contract: Contract | None, *,
+def student_report(result: GradeResult, key: AnswerKey | None, assignment: Assignment | None, *,
                    lang: str = "pt", reveal: Reveal = "never", due: datetime | None = None,
                    now: datetime | None = None, fmt: Format, asset_dir: str = "") -> str:
     """The student's feedback report as HTML or Markdown text.
@@ -380,7 +388,7 @@ def student_report(result: GradeResult, key: AnswerKey | None, contract: Contrac
     Markdown links its plots as ``<asset_dir>/<plot>.png``; use ``render_student`` (or
     ``render_reports``) to get the PNG files too.
     """
-    view = student_view(result, key, contract, lang=lang, reveal=reveal, due=due, now=now)
+    view = student_view(result, key, assignment, lang=lang, reveal=reveal, due=due, now=now)
     return render_student(view, fmt, asset_dir=asset_dir).text
 
 
@@ -417,13 +425,14 @@ def _quantile_stats(scores: Sequence[float], lang: str) -> tuple[tuple[str, str]
         ("summary_q3", q[2]), ("summary_max", max(scores)), ("summary_mean", statistics.fmean(scores))))
 
 
-def summary_view(results: Sequence[GradeResult], key: AnswerKey | None, contract: Contract | None, *,
+def summary_view(results: Sequence[GradeResult], key: AnswerKey | None, assignment: Assignment | None, *,
                  lang: str = "pt", skipped: Sequence[str] = ()) -> SummaryView:
     """Score distribution, success per exercise, misconceptions, failures, key warnings."""
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     scores = [float(r.score) for r in results if math.isfinite(r.score)]
     max_score = max((float(r.max_score) for r in results), default=0.0)
+    contract = assignment.contract if assignment is not None else None
     if contract is not None:
         max_score = contract.max_score
 
@@ -432,7 +441,7 @@ def summary_view(results: Sequence[GradeResult], key: AnswerKey | None, contract
     for r in results:
         for e in r.exercises:
             per_ex.setdefault(e.id, []).append(e)
-            titles.setdefault(e.id, exercise_title(e, contract, lang))
+            titles.setdefault(e.id, exercise_title(e, assignment, lang))
     order = [e.id for e in contract.exercises] if contract else []
     order += sorted((x for x in per_ex if x not in order), key=lambda x: (len(x), x))
     exercises = []
@@ -448,7 +457,8 @@ def summary_view(results: Sequence[GradeResult], key: AnswerKey | None, contract
         ids = {c.misconception.id for e in r.exercises for c in e.checks if c.misconception}
         ids |= {n.split(":", 1)[1] for e in r.exercises for n in e.notes if n.startswith("misconception:")}
         seen.update(ids)
-    misconceptions = tuple((misconception_text(m, lang), m, k) for m, k in seen.most_common())
+    misconceptions = tuple((misconception_text(m, lang, _messages(assignment)), m, k)
+                           for m, k in seen.most_common())
 
     failures = []
     for r in results:
@@ -459,7 +469,7 @@ def summary_view(results: Sequence[GradeResult], key: AnswerKey | None, contract
         for e in r.exercises:
             if e.status in FAILED_EXERCISE:
                 reason = f"{e.error.ename}: {_short(e.error.evalue, 200)}" if e.error else ""
-                failures.append((_who(r), exercise_title(e, contract, lang),
+                failures.append((_who(r), exercise_title(e, assignment, lang),
                                  translate(f"status_{e.status}", lang), reason))
 
     if key is not None:
@@ -495,10 +505,10 @@ def render_summary(view: SummaryView, fmt: Format, *, asset_dir: str = "") -> Re
     return Rendered(text, files)
 
 
-def class_summary(results: Sequence[GradeResult], key: AnswerKey | None, contract: Contract | None, *,
+def class_summary(results: Sequence[GradeResult], key: AnswerKey | None, assignment: Assignment | None, *,
                   lang: str = "pt", fmt: Format, skipped: Sequence[str] = (), asset_dir: str = "") -> str:
     """The class summary as HTML or Markdown text (see ``render_summary`` for the PNG file)."""
-    view = summary_view(results, key, contract, lang=lang, skipped=skipped)
+    view = summary_view(results, key, assignment, lang=lang, skipped=skipped)
     return render_summary(view, fmt, asset_dir=asset_dir).text
 
 
@@ -552,7 +562,7 @@ def _write(base: Path, rendered: Rendered, name: str) -> list[Path]:
 
 def render_reports(results_dir: Path, key_path: Path | None, out_dir: Path, *, lang: str = "pt",
                    reveal: Reveal = "never", due: datetime | None = None, now: datetime | None = None,
-                   contract: Contract | None = None,
+                   assignment: Assignment | None = None,
                    warn: Callable[[str], None] | None = None) -> list[Path]:
     """Write ``<student id>.html`` and ``.md`` (+ ``<id>_files/*.png``) per result, and
     ``class_summary.html`` / ``.md``. A file that cannot be read or rendered is reported through
@@ -560,7 +570,8 @@ def render_reports(results_dir: Path, key_path: Path | None, out_dir: Path, *, l
     warn = warn or log.warning
     may_show_expected(reveal, due, now)  # a bad reveal/due combination fails before any work
     key = load_key(key_path) if key_path else None
-    contract = contract or load_contract()
+    if assignment is not None and key is not None:
+        check_same(assignment, key.assignment, "answer key", where=str(key_path))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     loaded = load_results(Path(results_dir))
@@ -580,7 +591,7 @@ def render_reports(results_dir: Path, key_path: Path | None, out_dir: Path, *, l
                  f"this report is {stem}.html")
         used.add(stem)
         try:
-            view = student_view(result, key, contract, lang=lang, reveal=reveal, due=due, now=now)
+            view = student_view(result, key, assignment, lang=lang, reveal=reveal, due=due, now=now)
             written += _write(out_dir, render_student(view, "html"), f"{stem}.html")
             written += _write(out_dir, render_student(view, "md", asset_dir=f"{stem}_files"), f"{stem}.md")
         except Exception as exc:  # one broken result must not stop the class; it is reported
@@ -588,7 +599,7 @@ def render_reports(results_dir: Path, key_path: Path | None, out_dir: Path, *, l
             warn(skipped[-1])
             continue
         rendered_results.append(result)
-    summary = summary_view(rendered_results, key, contract, lang=lang, skipped=skipped)
+    summary = summary_view(rendered_results, key, assignment, lang=lang, skipped=skipped)
     written += _write(out_dir, render_summary(summary, "html"), "class_summary.html")
     written += _write(out_dir, render_summary(summary, "md", asset_dir="class_summary_files"),
                       "class_summary.md")
@@ -596,7 +607,7 @@ def render_reports(results_dir: Path, key_path: Path | None, out_dir: Path, *, l
 
 
 def cli_report(results_dir: Path, key_path: Path | None, out_dir: Path, *, lang: str = "pt",
-               reveal: str = "never", due: str | None = None,
+               reveal: str = "never", due: str | None = None, assignment: Assignment | None = None,
                echo: Callable[[str], None] = print) -> int:
     """``autograder report RESULTS_DIR --key KEY --out OUT [--lang] [--reveal] [--due]``.
 
@@ -611,7 +622,8 @@ def cli_report(results_dir: Path, key_path: Path | None, out_dir: Path, *, lang:
         echo(f"warning: {msg}")
 
     written = render_reports(Path(results_dir), Path(key_path) if key_path else None, Path(out_dir),
-                             lang=lang, reveal=reveal, due=parse_due(due), warn=warn)  # type: ignore[arg-type]
+                             lang=lang, reveal=reveal, due=parse_due(due),  # type: ignore[arg-type]
+                             assignment=assignment, warn=warn)
     reports = [p for p in written if p.suffix == ".html" and p.name != "class_summary.html"]
     echo(f"{len(reports)} student report(s) and the class summary written to {out_dir}")
     return 1 if problems else 0

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 RESULT_SCHEMA = "dl-autograder/result"
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION = 2
 
 CheckStatus = Literal["pass", "fail", "missing", "invalid", "not_run"]
 ExerciseStatus = Literal[
@@ -47,13 +47,13 @@ class CellError:
 
 @dataclass(frozen=True)
 class Misconception:
-    id: str  # e.g. "hinge_01_labels"; text lives in the catalogue
+    id: str  # a misconception id of the assignment; its text is in its messages.json
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    id: str  # e.g. "ex1.loss_hi.mean"
-    exercise: str  # e.g. "ex1"
+    id: str  # the contract's check id
+    exercise: str  # the contract's exercise id
     kind: str  # close | band | exact | ordering | ranking | letter | structure | ...
     status: CheckStatus
     points: float
@@ -70,7 +70,7 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class ExerciseResult:
-    id: str  # "ex1" ... "ex10"
+    id: str  # the contract's exercise id
     number: int
     status: ExerciseStatus
     score: float
@@ -80,7 +80,7 @@ class ExerciseResult:
     error: CellError | None = None
     seconds: float = 0.0
     notes: tuple[str, ...] = ()  # message ids, e.g. "depends_on_failed"
-    series: dict[str, Any] = field(default_factory=dict)  # curves for plots (histories, ex8 MSEs)
+    series: dict[str, Any] = field(default_factory=dict)  # curves for plots (histories, mappings)
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ class GradeResult:
     environment: dict[str, str]
     key: dict[str, Any]  # {"profile", "sha256", "environment", "warnings": [...]}
     sandbox: dict[str, Any]  # {"backend", "enforced": {limit: how}, "not_enforced": [...]}
+    assignment: dict[str, str] = field(default_factory=dict)  # {"name", "version", "contract_sha256"}
     restored_cells: tuple[str, ...] = ()
     messages: tuple[str, ...] = ()  # submission-level problems, plain sentences
     schema: str = RESULT_SCHEMA
@@ -133,14 +134,19 @@ def _exercise_from(d: dict[str, Any]) -> ExerciseResult:
 
 
 def result_from_dict(d: dict[str, Any]) -> GradeResult:
-    """Rebuild a result from its JSON form, refusing other schemas or versions."""
-    if d.get("schema") != RESULT_SCHEMA:
-        raise ValueError(f"not a grading result (schema={d.get('schema')!r})")
+    """Rebuild a result from its JSON form, validated against the schema; ValueError naming the
+    problems for another schema, another version or a malformed result."""
+    if not isinstance(d, dict) or d.get("schema") != RESULT_SCHEMA:
+        found = d.get("schema") if isinstance(d, dict) else type(d).__name__
+        raise ValueError(f"not a grading result (schema={found!r})")
     if d.get("schema_version") != RESULT_SCHEMA_VERSION:
         raise ValueError(
             f"result schema version {d.get('schema_version')} is not supported "
             f"(this grader reads version {RESULT_SCHEMA_VERSION}); regrade or upgrade the grader"
         )
+    problems = validate(d)
+    if problems:
+        raise ValueError("the result does not match its schema: " + "; ".join(problems[:5]))
     return GradeResult(**{
         **d,
         "student": Student(**d["student"]),

@@ -10,23 +10,20 @@ from autograder.contract import Contract
 from autograder.execute import ExerciseRun
 from autograder.results import CheckResult, ExerciseResult, Misconception
 
-SERIES = {
-    "ex7": (("ex7_a", "history", "A"), ("ex7_b", "history", "B")),
-    "ex10": (("ex10", "histInc", "Inception"), ("ex10", "histResNet", "ResNet")),
-}
 
-
-def series_for(exercise: str, run: ExerciseRun) -> dict[str, Any]:
-    """Curves the reports plot: per-epoch metrics, and exercise 8's MSE by batch size."""
+def series_for(reads: Mapping[str, str], run: ExerciseRun) -> dict[str, Any]:
+    """Curves the reports plot, as the assignment declares them (``[series]`` in its manifest):
+    series name -> "part:name" of a keras_history (its per-epoch lists) or of a mapping."""
     out: dict[str, Any] = {}
-    for part, name, label in SERIES.get(exercise, ()):
+    for label, ref in reads.items():
+        part, _, name = ref.partition(":")
         value = run.extracted.get(part, {}).get(name)
-        if isinstance(value, dict) and isinstance(value.get("history"), dict):
+        if not isinstance(value, dict) or "__missing__" in value or "__unsupported__" in value:
+            continue
+        if isinstance(value.get("history"), dict):
             out[label] = {k: v for k, v in value["history"].items() if isinstance(v, list)}
-    if exercise == "ex8":
-        mse = run.extracted.get("ex8", {}).get("mse_por_batch")
-        if isinstance(mse, dict) and "__missing__" not in mse and "__unsupported__" not in mse:
-            out["test_mse"] = mse
+        elif "history" not in value:
+            out[label] = value
     return out
 
 
@@ -40,7 +37,8 @@ def _with_error_misconception(checks: Sequence[CheckResult], ids: Sequence[str])
 
 
 def exercise_result(exercise_id: str, number: int, computed: bool, run: ExerciseRun | None,
-                    checks: Sequence[CheckResult], verification: str = "executed") -> ExerciseResult:
+                    checks: Sequence[CheckResult], verification: str = "executed",
+                    series: Mapping[str, str] | None = None) -> ExerciseResult:
     max_score = sum(c.max_points for c in checks)
     if run is None:
         return ExerciseResult(exercise_id, number, "not_run", 0.0, max_score, "not_executed",
@@ -53,7 +51,7 @@ def exercise_result(exercise_id: str, number: int, computed: bool, run: Exercise
         verification=verification,  # type: ignore[arg-type]
         checks=tuple(checks), error=run.error, seconds=round(run.seconds, 3),
         notes=run.notes + tuple(f"misconception:{m}" for m in run.misconceptions),
-        series=series_for(exercise_id, run),
+        series=series_for(series or {}, run),
     )
 
 

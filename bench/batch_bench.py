@@ -1,13 +1,14 @@
 """Benchmark of batch grading. Not a test: it prints figures and says what was measured.
 
-    .venv/bin/python bench/batch_bench.py SUBMISSIONS KEY [--workers N] [--nbconvert PATH]
+    .venv/bin/python bench/batch_bench.py SUBMISSIONS KEY [--assignment NAME|PATH] [--workers N]
+                                          [--nbconvert PATH]
 
 1. our batch grading of SUBMISSIONS (folder or zip) into a fresh folder: wall time;
 2. the same command again, nothing changed (resume): wall time and ratio to 1;
 3. plain ``jupyter nbconvert --to notebook --execute --allow-errors`` of the same notebooks, as many
    at once as our workers, with a kernel of this interpreter: wall time, and 1 / 3 (our overhead);
 4. peak RSS per worker: the worker process's own peak (``getrusage``), and the peak of the sum of
-   RSS over its whole process tree (worker + sandbox + kernel), sampled from /proc every 0.25 s;
+   RSS over its whole process tree (worker + sandbox + kernel), sampled with psutil every 0.25 s;
 5. otter-grader (``otter run`` of the same notebooks), when ``--otter-python`` can import otter and
    ``--otter-autograder`` is given.
 
@@ -31,34 +32,33 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from autograder import data
 from autograder.api import GradeOptions
+from autograder.assignment import Assignment, load_assignment
 from autograder.batch.discover import discover
 from autograder.batch.executors import LocalProcessExecutor
 from autograder.batch.jobs import ApiGrader, options_to_dict
 from autograder.batch.runner import default_workers, grade_batch
-from autograder.keymodel import key_sha256
+from autograder.keymodel import key_sha256, load_key
 from autograder.results import GradeResult, Student
 
 
 def tree_rss_kib(root: int) -> int:
-    """Sum of RSS over ``root`` and all its descendants, from /proc (Linux)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    """Sum of RSS over ``root`` and all its descendants (psutil)."""
+    try:
+        top = psutil.Process(root)
+        procs = [top, *top.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for proc in procs:
         try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(stat.parent.name))
-    page_kib, total, todo = os.sysconf("SC_PAGE_SIZE") // 1024, 0, [root]
-    while todo:
-        pid = todo.pop()
-        try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page_kib
-        except (OSError, IndexError, ValueError):
+            total += proc.memory_info().rss
+        except psutil.Error:  # ended meanwhile
             pass
-        todo += children.get(pid, [])
-    return total
+    return total // 1024
 
 
 @dataclass(frozen=True)
@@ -87,12 +87,13 @@ class MeasuredGrader:
                 fh.write(json.dumps({"student": student.id, "worker_kib": own, "tree_kib": peak[0]}) + "\n")
 
 
-def timed_batch(subs: Path, key: Path, out: Path, workers: int, options: GradeOptions,
-                rss_log: Path) -> tuple[float, dict[str, int]]:
-    grader = MeasuredGrader(ApiGrader(str(key.resolve()), key_sha256(key), options_to_dict(options)),
-                            str(rss_log))
+def timed_batch(subs: Path, key: Path, out: Path, assignment: Assignment, workers: int,
+                options: GradeOptions, rss_log: Path) -> tuple[float, dict[str, int]]:
+    grader = MeasuredGrader(ApiGrader(str(key.resolve()), key_sha256(key), str(assignment.root),
+                                      options_to_dict(options)), str(rss_log))
     t0 = time.perf_counter()
-    summary = grade_batch(subs, key, out, executor=LocalProcessExecutor(workers, grader), options=options)
+    summary = grade_batch(subs, key, out, assignment=assignment,
+                          executor=LocalProcessExecutor(workers, grader), options=options)
     wall = time.perf_counter() - t0
     statuses: dict[str, int] = {}
     for r in summary.rows:
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("submissions", type=Path)
     ap.add_argument("key", type=Path)
+    ap.add_argument("--assignment", help="installed name or folder (default: the one the key belongs to)")
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--nbconvert", help="jupyter-nbconvert executable (default: on PATH or beside python)")
     ap.add_argument("--otter-autograder", type=Path, help="otter autograder.zip, for the otter comparison")
@@ -150,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     workers = args.workers or default_workers()
-    options = GradeOptions(datasets_dir=data.verify_cache())
+    assignment = load_assignment(args.assignment or load_key(args.key).assignment.get("name"))
+    options = GradeOptions(datasets_dir=data.verify_cache(assignment))
     with tempfile.TemporaryDirectory(prefix="batch-bench-") as tmp_:
         tmp = Path(tmp_)
         found = discover(args.submissions, extract_to=tmp / "subs")
@@ -159,9 +162,11 @@ def main(argv: list[str] | None = None) -> int:
               f"problems), {workers} worker(s), {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
         rss = tmp / "rss.jsonl"
 
-        first, statuses = timed_batch(args.submissions, args.key, tmp / "out", workers, options, rss)
+        first, statuses = timed_batch(args.submissions, args.key, tmp / "out", assignment, workers,
+                                      options, rss)
         print(f"1. batch grading, first run:      {first:8.1f} s  {statuses}")
-        again, statuses = timed_batch(args.submissions, args.key, tmp / "out", workers, options, rss)
+        again, statuses = timed_batch(args.submissions, args.key, tmp / "out", assignment, workers,
+                                      options, rss)
         print(f"2. same command again, unchanged: {again:8.1f} s  {statuses}  "
               f"ratio 2/1 = {again / first:.3f}")
 
@@ -185,8 +190,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"5. otter: not importable by {otter_python} (pass --otter-python, e.g. "
                   ".venv-otter/bin/python); skipped")
         elif not args.otter_autograder:
-            print("5. otter: no --otter-autograder ZIP given (make one with `otter assign` on "
-                  "`python -m assignments.otter_export`); skipped")
+            print("5. otter: no --otter-autograder ZIP given (make one with `otter assign` on the "
+                  "master notebook that `autograder assignment otter` writes); skipped")
         else:
             def otter_run(nb: Path) -> int:
                 out = tmp / "otter" / nb.parent.name

@@ -42,10 +42,10 @@ def executed_solution_smoke(tmp_path_factory: pytest.TempPathFactory, keras_home
     import nbformat
     from nbclient import NotebookClient
 
-    from assignments.build import notebook
-    from reference.profiles import SMOKE
+    from autograder.authoring import notebook
+    from tests.common import CNN, SMOKE
 
-    nb = notebook("solution", SMOKE)
+    nb = notebook(CNN, "solution", SMOKE)
     workdir = tmp_path_factory.mktemp("solution_run")
     NotebookClient(nb, timeout=900, kernel_name="python3",
                    resources={"metadata": {"path": str(workdir)}}).execute()

@@ -13,24 +13,25 @@ import nbformat
 import numpy as np
 import pytest
 
-from assignments import build
-from assignments import selfcheck_runtime as rt
-from assignments.build import SourceError
+from click.testing import CliRunner
+
+from autograder import authoring as build
 from autograder import probe
-from autograder.contract import load_contract
-from reference.profiles import FULL, SMOKE, Profile
+from autograder import selfcheck_runtime as rt
+from autograder.assignment import Profile
+from autograder.authoring import SourceError
+from autograder.cli import main
+from tests.common import CNN, CONTRACT, FULL, REPO, SMOKE
 
 PROFILES = (FULL, SMOKE)
 KINDS = build.KINDS
-CONTRACT = load_contract()
 PART_OWNER = CONTRACT.part_owner()
-ANSWERS = json.loads((Path(build.__file__).parents[1] / "reference" / "answers.json")
-                     .read_text(encoding="utf-8"))["answers"]
+ANSWERS = json.loads(CNN.path("answers.json").read_text(encoding="utf-8"))["answers"]
 
 
 @pytest.fixture(scope="module")
 def notebooks() -> dict[tuple[str, str], nbformat.NotebookNode]:
-    return {(kind, p.name): build.notebook(kind, p) for kind in KINDS for p in PROFILES}
+    return {(kind, p.name): build.notebook(CNN, kind, p) for kind in KINDS for p in PROFILES}
 
 
 def meta(cell: Any) -> dict[str, Any]:
@@ -49,17 +50,17 @@ def by_id(nb: nbformat.NotebookNode) -> dict[str, Any]:
 @pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.name)
 @pytest.mark.parametrize("kind", KINDS)
 def test_generation_is_deterministic(kind: build.Kind, profile: Profile) -> None:
-    first = build.notebook_text(build.notebook(kind, profile))
-    assert build.notebook_text(build.notebook(kind, profile)) == first
+    first = build.notebook_text(build.notebook(CNN, kind, profile))
+    assert build.notebook_text(build.notebook(CNN, kind, profile)) == first
 
 
 def test_committed_generated_copies_are_up_to_date() -> None:
-    stale = build.stale_generated()
-    assert not stale, f"run `python -m assignments.build` to regenerate {stale}"
+    stale = build.stale_generated(CNN)
+    assert not stale, f"run `autograder assignment build --assignment {CNN.name}` to regenerate {stale}"
 
 
 def test_write_all_writes_both_notebooks(tmp_path: Path) -> None:
-    written = build.write_all(tmp_path, SMOKE)
+    written = build.write_all(CNN, tmp_path, SMOKE)
     assert sorted(written) == ["solution", "student"]
     for kind, path in written.items():
         assert path.name == f"{kind}.ipynb"
@@ -70,7 +71,8 @@ def test_write_all_writes_both_notebooks(tmp_path: Path) -> None:
 
 
 def test_main_check_reports_up_to_date() -> None:
-    assert build.main(["--check"]) == 0
+    result = CliRunner().invoke(main, ["assignment", "build", "--check", "--assignment", CNN.name])
+    assert result.exit_code == 0, result.output
 
 
 # --------------------------------------------------------------------------------------------
@@ -134,8 +136,8 @@ def test_instructor_cells_are_identical_in_both_notebooks(notebooks: dict[Any, A
 
 
 def test_authored_cells_are_the_student_notebook() -> None:
-    cells = build.authored_cells(SMOKE)
-    nb = build.notebook("student", SMOKE)
+    cells = build.authored_cells(CNN.authored, SMOKE)
+    nb = build.notebook(CNN, "student", SMOKE)
     assert [(a.id, a.exercise, a.part, a.role, a.cell_type, a.source) for a in cells] == [
         (m["id"], m["exercise"], m["part"], m["role"], c.cell_type, c.source)
         for c in nb.cells for m in [meta(c)]]
@@ -203,8 +205,8 @@ def test_solution_uses_the_keras3_api_and_seeds_every_network(notebooks: dict[An
 
 
 def test_profiles_change_only_the_given_constants() -> None:
-    full = by_id(build.notebook("student", FULL))
-    smoke = by_id(build.notebook("student", SMOKE))
+    full = by_id(build.notebook(CNN, "student", FULL))
+    smoke = by_id(build.notebook(CNN, "student", SMOKE))
     assert list(full) == list(smoke)
     differ = {cid for cid in full if full[cid].source != smoke[cid].source}
     assert differ == {"intro-selfcheck", "ex7-given-3", "ex8-given-3", "ex10-given-4"}
@@ -255,7 +257,7 @@ def test_parse_source_rejects_malformed_sources(text: str, message: str) -> None
 
 
 def test_validate_lists_every_disagreement_with_the_contract() -> None:
-    text = build.module_dir().joinpath(build.SOURCE_FILE).read_text(encoding="utf-8")
+    text = CNN.source_path.read_text(encoding="utf-8")
     cells, expectations = build.parse_source(text)
     broken = list(cells)
     broken.append(broken[5])  # duplicate id
@@ -272,7 +274,7 @@ def test_validate_lists_every_disagreement_with_the_contract() -> None:
 
 
 def config(profile: Profile = SMOKE) -> dict[str, Any]:
-    return build.selfcheck_config(build.load_source(), profile)
+    return build.selfcheck_config(CNN.authored, profile)
 
 
 def read(ref: str, profile: Profile = SMOKE) -> dict[str, Any]:
@@ -409,7 +411,7 @@ def test_generated_selfcheck_cell_runs_standalone_and_passes_on_the_solution() -
     import matplotlib
 
     matplotlib.use("Agg")
-    cells = by_id(build.notebook("solution", SMOKE))
+    cells = by_id(build.notebook(CNN, "solution", SMOKE))
     ids = ["intro-selfcheck", "ex1-given-1", "ex1-answer-1", "ex1-given-2", "ex1-letter",
            "ex1-check", "ex3-given-1", "ex3-answer-1", "ex3-letter", "ex3-check", "ex2-letter",
            "ex2-check"]
@@ -422,15 +424,14 @@ def test_generated_selfcheck_cell_runs_standalone_and_passes_on_the_solution() -
 
 
 def test_generated_selfcheck_cell_embeds_the_probe_and_runtime_verbatim() -> None:
-    source = by_id(build.notebook("student", SMOKE))["intro-selfcheck"].source
-    root = Path(build.__file__).parents[1]
-    assert (root / "autograder" / "probe.py").read_text(encoding="utf-8").strip() in source
-    assert (root / "assignments" / "selfcheck_runtime.py").read_text(encoding="utf-8").strip() in source
+    source = by_id(build.notebook(CNN, "student", SMOKE))["intro-selfcheck"].source
+    assert (REPO / "autograder" / "probe.py").read_text(encoding="utf-8").strip() in source
+    assert (REPO / "autograder" / "selfcheck_runtime.py").read_text(encoding="utf-8").strip() in source
     assert build.SELFCHECK_MIME == rt.MIME
 
 
 def test_empty_student_check_fails_helpfully_in_portuguese() -> None:
-    cells = by_id(build.notebook("student", SMOKE))
+    cells = by_id(build.notebook(CNN, "student", SMOKE))
     _, printed = _run_cells([cells[i].source for i in ("intro-selfcheck", "ex1-given-1",
                                                        "ex1-answer-1", "ex1-letter", "ex1-check")])
     assert "✘ `y_hat` não está definido; esperado: probabilidades da classe 1" in printed

@@ -14,21 +14,19 @@ from typing import Any
 import nbformat
 import pytest
 
-from assignments import build
-from autograder.contract import load_contract
-from reference.profiles import SMOKE
+from autograder import authoring as build
+from tests.common import CNN, CONTRACT, SMOKE, SMOKE_KEY
 
 pytestmark = pytest.mark.kernel
 
-CONTRACT = load_contract()
-KEY_PATH = Path(__file__).resolve().parents[1] / "keys" / "smoke" / "key.json"
+KEY_PATH = SMOKE_KEY
 TIMEOUT_S = 900
 
 
 def execute(kind: build.Kind, allow_errors: bool) -> tuple[nbformat.NotebookNode, float]:
     from nbclient import NotebookClient
 
-    nb = build.notebook(kind, SMOKE)
+    nb = build.notebook(CNN, kind, SMOKE)
     start = time.perf_counter()
     NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3", allow_errors=allow_errors,
                    resources={"metadata": {"path": str(Path.cwd())}}).execute()

@@ -20,13 +20,10 @@ from typing import Any
 import nbformat
 import pytest
 
-from assignments import otter_export
-from autograder.contract import load_contract
-from reference.profiles import FULL, SMOKE
+from autograder.export import otter as otter_export
+from tests.common import CNN, CONTRACT, FULL, REPO, SMOKE, SMOKE_KEY
 
-REPO = Path(__file__).resolve().parents[1]
-KEY = REPO / "keys" / "smoke" / "key.json"
-CONTRACT = load_contract()
+KEY = SMOKE_KEY
 OTTER_TIMEOUT_S = 1200
 
 
@@ -50,7 +47,7 @@ def find_otter_python() -> str | None:
 
 @pytest.fixture(scope="module")
 def master() -> nbformat.NotebookNode:
-    return otter_export.master_notebook(SMOKE, KEY)
+    return otter_export.master_notebook(CNN, SMOKE, KEY)
 
 
 def sources(nb: nbformat.NotebookNode, cell_type: str) -> list[str]:
@@ -117,7 +114,7 @@ def test_student_view_of_the_master_has_no_solution(master: nbformat.NotebookNod
 
 def test_a_key_of_another_profile_is_refused() -> None:
     with pytest.raises(otter_export.OtterExportError, match="profile 'smoke'"):
-        otter_export.master_notebook(FULL, KEY)
+        otter_export.master_notebook(CNN, FULL, KEY)
 
 
 def test_unknown_paths_are_refused() -> None:
@@ -152,7 +149,7 @@ def run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def assigned(otter: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("otter")
-    path = otter_export.write_master(root / "master", SMOKE, KEY)
+    path = otter_export.write_master(CNN, root / "master", SMOKE, KEY)
     run([otter, "-m", "otter", "assign", str(path), str(root / "dist")], cwd=root / "master")
     return root / "dist"
 

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -22,10 +23,11 @@ import pytest
 
 from autograder import __version__
 from autograder.api import GradeOptions
+from autograder.assignment import load_assignment
 from autograder.batch import BatchError
 from autograder.batch.discover import discover, extract_zip, parse_gradescope_metadata
 from autograder.batch.executors import InlineExecutor, LocalProcessExecutor
-from autograder.batch.jobs import options_from_dict, options_to_dict
+from autograder.batch.jobs import Outcome, options_from_dict, options_to_dict
 from autograder.batch.progress import TerminalProgress
 from autograder.batch.runner import (
     cli_grade_batch,
@@ -33,12 +35,14 @@ from autograder.batch.runner import (
     format_table,
     grade_batch,
     kept_result,
-    safe_name,
+    print_table,
 )
 from autograder.keymodel import key_sha256
-from autograder.results import GradeResult, Student, load_result
+from autograder.naming import safe_name
+from autograder.results import RESULT_SCHEMA_VERSION, GradeResult, Student, load_result
 
 REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENT = REPO / "assignments" / "cnn_treinamento"
 
 
 def notebook(path: Path, fake: dict | None = None, mtime: float | None = None) -> Path:
@@ -162,10 +166,31 @@ submission_1004:
 
 
 def test_gradescope_metadata_parser_reads_submitters_only() -> None:
-    meta = parse_gradescope_metadata(GRADESCOPE_YML)
+    parsed = parse_gradescope_metadata(GRADESCOPE_YML)
+    meta = parsed.submitters
     assert meta["submission_1001"] == [{"name": "Ana Silva", "sid": "2024001", "email": "ana@example.org"}]
     assert [s["name"] for s in meta["submission_1002"]] == ["João Souza", "Bia Lima"]
     assert meta["submission_1002"][0]["sid"] == ""
+    assert meta["submission_1004"] == [{"name": "Caio Reis", "sid": "2024004"}]
+    assert parsed.malformed == {}
+    unquoted = parse_gradescope_metadata("submission_1:\n  :submitters:\n  - :sid: 2024001\n")
+    assert unquoted.submitters == {"submission_1": [{"sid": "2024001"}]}
+
+
+def test_gradescope_metadata_that_is_not_yaml_costs_only_the_broken_entry() -> None:
+    broken = GRADESCOPE_YML.replace("  - :name: Bia Lima", "  - :name: 'Bia Lima\n    oops: [")
+    meta = parse_gradescope_metadata(broken)
+    assert sorted(meta.submitters) == ["submission_1001", "submission_1003", "submission_1004"]
+    assert list(meta.malformed) == ["submission_1002"]
+    assert meta.malformed["submission_1002"].startswith("line 19: ")
+    bad_date = parse_gradescope_metadata("submission_1:\n  :created_at: 2024-13-45 10:00:00\n"
+                                         "submission_2:\n  :submitters:\n  - :sid: '7'\n")
+    assert bad_date.submitters == {"submission_2": [{"sid": "7"}]}
+    assert "month" in bad_date.malformed["submission_1"]
+    assert parse_gradescope_metadata("- a\n- b\n").malformed[""].startswith("it holds a YAML list")
+    wrong = parse_gradescope_metadata("submission_1:\n  :submitters: 3\nsubmission_2: [1]\n")
+    assert wrong.malformed == {"submission_1": ":submitters: is not a list",
+                               "submission_2": "its entry is not a mapping"}
 
 
 def test_gradescope_export_zip(tmp_path: Path) -> None:
@@ -187,6 +212,26 @@ def test_gradescope_export_zip(tmp_path: Path) -> None:
     assert kinds(found) == [("no_notebook", "submission_1004"),
                             ("unparseable_name", "submission_1003"),
                             ("unparseable_name", "submission_9999")]
+
+
+def test_gradescope_malformed_metadata_is_a_problem_of_that_submission(tmp_path: Path) -> None:
+    (tmp_path / "submission_metadata.yml").write_text(
+        GRADESCOPE_YML.replace("  - :name: Bia Lima", "  - :name: 'Bia Lima\n    oops: ["), encoding="utf-8")
+    for folder in ("submission_1001", "submission_1002"):
+        notebook(tmp_path / folder / "lista.ipynb")
+
+    found = discover(tmp_path)
+
+    assert [s.student.id for s in found.submissions] == ["2024001"]
+    broken = [p for p in found.problems if p.path.endswith("submission_1002")]
+    assert len(broken) == 1 and broken[0].kind == "unparseable_name"
+    assert "malformed (line 19" in broken[0].message and "not graded" in broken[0].message
+
+    (tmp_path / "submission_metadata.yml").write_text("[not, a, mapping]\n", encoding="utf-8")
+    found = discover(tmp_path)
+    assert found.submissions == () and kinds(found) == [("unparseable_name", "submission_1001"),
+                                                        ("unparseable_name", "submission_1002")]
+    assert all("submission_metadata.yml cannot be used" in p.message for p in found.problems)
 
 
 def test_plain_files(tmp_path: Path) -> None:
@@ -276,13 +321,14 @@ def batch(tmp_path: Path) -> dict[str, Path]:
     subs, counter = tmp_path / "subs", tmp_path / "counter"
     counter.mkdir()
     key = tmp_path / "key.json"
-    shutil.copy(REPO / "keys" / "smoke" / "key.json", key)
+    shutil.copy(ASSIGNMENT / "keys" / "smoke" / "key.json", key)
     return {"subs": subs, "counter": counter, "key": key, "out": tmp_path / "out"}
 
 
 def run_inline(b: dict[str, Path], **kw):
     fake = FakeGrader(str(b["counter"]), key_sha256(b["key"]))
-    return grade_batch(b["subs"], b["key"], b["out"], executor=InlineExecutor(fake), **kw)
+    return grade_batch(b["subs"], b["key"], b["out"], assignment=load_assignment(ASSIGNMENT),
+                       executor=InlineExecutor(fake), **kw)
 
 
 def test_results_summary_and_resume_regrades_only_what_changed(batch: dict[str, Path]) -> None:
@@ -335,7 +381,7 @@ def test_a_raising_grader_gives_grader_error_and_is_retried_next_time(batch: dic
 
 def test_kept_result_needs_same_submission_key_version_and_status(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
-    base = {"schema": "dl-autograder/result", "schema_version": 1, "status": "graded",
+    base = {"schema": "dl-autograder/result", "schema_version": RESULT_SCHEMA_VERSION, "status": "graded",
             "grader_version": __version__, "submission_sha256": "s", "key": {"sha256": "k"},
             "student": {"id": "ana"}, "score": 1, "max_score": 2}
     path.write_text(json.dumps(base))
@@ -354,7 +400,8 @@ def test_process_executor_survives_a_raising_and_a_dying_worker(batch: dict[str,
     notebook(batch["subs"] / "morto.ipynb", {"do": "exit"})
     fake = FakeGrader(str(batch["counter"]), key_sha256(batch["key"]))
 
-    summary = grade_batch(batch["subs"], batch["key"], batch["out"], executor=LocalProcessExecutor(2, fake))
+    summary = grade_batch(batch["subs"], batch["key"], batch["out"], assignment=load_assignment(ASSIGNMENT),
+                          executor=LocalProcessExecutor(2, fake))
 
     rows = {r.student_id: r for r in summary.rows}
     assert rows["ana"].status == "graded" and rows["ana"].score == 70
@@ -371,10 +418,11 @@ def test_process_executor_survives_a_raising_and_a_dying_worker(batch: dict[str,
 BATCH_SCRIPT = """
 import sys
 from pathlib import Path
+from autograder.assignment import load_assignment
 from autograder.batch.runner import grade_batch
-from tests.test_batch import FakeGrader
+from tests.test_batch import ASSIGNMENT, FakeGrader
 subs, key, out, counter, key_sha, workers = sys.argv[1:7]
-grade_batch(Path(subs), Path(key), Path(out), workers=int(workers),
+grade_batch(Path(subs), Path(key), Path(out), assignment=load_assignment(ASSIGNMENT), workers=int(workers),
             grade_fn=FakeGrader(counter, key_sha, 0.5))
 """
 
@@ -425,9 +473,49 @@ def test_kill_minus_9_of_the_batch_loses_nothing_written(batch: dict[str, Path])
 def test_safe_name_never_collides_and_stays_a_plain_file_name() -> None:
     assert safe_name("2024001") == "2024001"
     assert safe_name("ana.silva") == "ana.silva"
+    assert safe_name("ana@example.org") == "ana@example.org"  # as the reports always named it
+    assert safe_name("anon_Xy12z") == "anon_Xy12z"
     names = {safe_name(s) for s in ["Ana", "ana", "a/b", "a_b", "../x", "", "João"]}
     assert len(names) == 7
     assert all(n and "/" not in n and not n.startswith(".") for n in names)
+
+
+def _outcome(sid: str, status: str = "graded", score: float = 50.0) -> Outcome:
+    return Outcome(sid, status, score, 100.0, 1.5, "boom" if status == "grader_error" else "")
+
+
+def test_progress_on_a_terminal_is_a_rich_bar_with_the_same_figures() -> None:
+    stream = io.StringIO()
+    progress = TerminalProgress(stream, tty=True)
+    progress.start(3, kept=1)
+    for sid, status in (("ana", "graded"), ("bia", "grader_error"), ("caio", "invalid_submission")):
+        progress.update(_outcome(sid, status))
+    progress.finish()
+    out = stream.getvalue()
+    assert out.startswith("grading 3 submission(s) (1 already graded and unchanged: kept)\n")
+    assert "3/3 done, 1 failed" in out and "ETA" in out
+    assert "graded 1" in out and "grader_error 1" in out and "invalid_submission 1" in out
+    assert "\x1b[" in out  # drawn in place
+    assert re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", out.splitlines()[-1]).startswith(
+        "finished: 3/3 done, 1 failed | ")
+
+
+def test_summary_table_is_plain_text_unless_stdout_is_a_terminal(batch: dict[str, Path]) -> None:
+    for i, sid in enumerate(["ana", "bia"]):
+        notebook(batch["subs"] / f"{sid}.ipynb", {"score": 10 * (i + 1)})
+    summary = run_inline(batch)
+    plain = io.StringIO()
+    print_table(summary, plain)
+    assert plain.getvalue() == format_table(summary) + "\n"
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    term = Terminal()
+    print_table(summary, term)
+    assert "ana" in term.getvalue() and "20/100" in term.getvalue() and "graded 2" in term.getvalue()
+    assert "\x1b[" in term.getvalue()
 
 
 def test_default_workers_is_bounded_by_cores_and_memory() -> None:
@@ -445,5 +533,6 @@ def test_options_round_trip_as_plain_data() -> None:
 
 def test_cli_exit_code_when_the_key_is_missing(tmp_path: Path) -> None:
     err = io.StringIO()
-    code = cli_grade_batch(tmp_path, tmp_path / "no-key.json", tmp_path / "out", stderr=err)
+    code = cli_grade_batch(tmp_path, tmp_path / "no-key.json", tmp_path / "out",
+                           assignment=load_assignment(ASSIGNMENT), stderr=err)
     assert code == 4 and "No answer key" in err.getvalue()

@@ -16,9 +16,9 @@ import pytest
 from autograder.checks import evaluate_exercise, resolve
 from autograder.contract import load_contract
 from autograder.keymodel import load_key
+from tests.common import CNN, SMOKE_KEY
 
-REPO = Path(__file__).resolve().parents[1]
-RUNS = REPO / "keys" / "smoke" / "runs"
+RUNS = SMOKE_KEY.parent / "runs"
 
 
 def _run(name: str) -> dict[str, Any]:
@@ -30,10 +30,10 @@ def _history(h: dict[str, Any], steps: int) -> dict[str, Any]:
 
 
 def perfect() -> dict[str, dict[str, Any]]:
-    ex1 = _run("ex01-deterministic-0")["reference"]
-    ex3 = _run("ex03-deterministic-0")["reference"]
-    ex7 = _run("ex07-deterministic-0")
-    ex8 = _run("ex08-deterministic-0")
+    ex1 = _run("ex1-deterministic-0")["reference"]
+    ex3 = _run("ex3-deterministic-0")["reference"]
+    ex7 = _run("ex7-deterministic-0")
+    ex8 = _run("ex8-deterministic-0")
     ex10 = _run("ex10-deterministic-0")
     d = ex7["data"]
     return {
@@ -63,12 +63,13 @@ def perfect() -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def env() -> tuple[Any, Any]:
-    return load_contract(), load_key(REPO / "keys" / "smoke" / "key.json")
+    return CNN.contract, load_key(SMOKE_KEY)
 
 
 def grade(extracted: dict[str, Any], env: tuple[Any, Any], exercise: str) -> dict[str, Any]:
     contract, key = env
-    return {c.id: c for c in evaluate_exercise(contract.exercise(exercise), extracted, key, contract)}
+    return {c.id: c for c in evaluate_exercise(contract.exercise(exercise), extracted, key, contract,
+                                               CNN.hooks.own_letters)}
 
 
 @pytest.mark.parametrize("exercise", [f"ex{i}" for i in range(1, 11)])
@@ -80,7 +81,7 @@ def test_perfect_answers_get_full_marks(env: tuple[Any, Any], exercise: str) -> 
 
 
 def test_hinge_with_01_labels_is_named(env: tuple[Any, Any]) -> None:
-    from reference.ex01_losses import run
+    from assignments.cnn_treinamento.reference.ex01_losses import run
 
     ans = perfect()
     ans["ex1"]["loss_hi"] = run()["variants"]["hinge_01_labels"]["per_instance"]["loss_hi"]
@@ -173,7 +174,7 @@ def test_path_resolution() -> None:
 
 
 def test_contract_points_add_up() -> None:
-    contract = load_contract()
+    contract = load_contract(CNN.path("contract.json"))
     assert contract.max_score == 100
     assert all(e.points == 10 for e in contract.exercises)
 

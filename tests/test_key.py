@@ -1,4 +1,5 @@
-"""The answer key: tolerance rule, drift verdicts, an end-to-end smoke build that resumes."""
+"""The answer key: tolerance rule, drift verdicts, the plan of runs, the committed keys, and an
+end-to-end smoke build that resumes."""
 
 from __future__ import annotations
 
@@ -7,21 +8,39 @@ from pathlib import Path
 
 import pytest
 
+from autograder.assignment import Assignment, Run, load_assignment
 from autograder.environment import Environment, compatibility_warnings
-from autograder.errors import KeyError_
-from autograder.keyassemble import MSE_POLICY, BandPolicy, Run, band, drift_verdict, merge_intervals
-from autograder.keymodel import key_from_dict, load_key
+from autograder.errors import AssignmentError, KeyError_
+from autograder.keyassemble import BandPolicy, assemble, band, drift_verdict, merge_intervals
+from autograder.keybuild import band_rules, plan, render_report
+from autograder.keymodel import KEY_SCHEMA_VERSION, key_from_dict, load_key
+
+REPO = Path(__file__).resolve().parents[1]
+MSE = BandPolicy(rel=0.35, abs=2.0)
+
+
+@pytest.fixture(scope="module")
+def cnn() -> Assignment:
+    return load_assignment(REPO / "assignments" / "cnn_treinamento")
+
+
+def _recorded_runs(assignment: Assignment, profile: str) -> list[Run]:
+    runs = []
+    for spec in plan(assignment, profile):
+        path = assignment.path("keys", profile, "runs", f"{spec.name}.json")
+        runs.append(Run(spec.exercise, spec.seeding, spec.index, json.loads(path.read_text())))
+    return runs
 
 
 def test_band_is_a_union_around_each_mode_not_mean_plus_k_std() -> None:
-    # three healthy runs near 22 and one dead-ReLU run at 586 (bimodal, as seen in exercise 8)
+    # three healthy runs near 22 and one degenerate run at 586 (bimodal)
     values = [21.0, 22.5, 24.0, 586.0]
     dead = [False, False, False, True]
-    intervals = band(values, dead, MSE_POLICY)
+    intervals = band(values, dead, MSE)
     assert len(intervals) == 2
     (lo1, hi1), (lo2, hi2) = intervals
-    assert lo1 < 21.0 and hi1 > 24.0 and hi1 < 100, "healthy mode, not inflated by the dead run"
-    assert lo2 < 586.0 < hi2, "the dead-ReLU mode is an honest outcome and stays accepted"
+    assert lo1 < 21.0 and hi1 > 24.0 and hi1 < 100, "healthy mode, not inflated by the degenerate run"
+    assert lo2 < 586.0 < hi2, "the degenerate mode is an honest outcome and stays accepted"
     inside = lambda v: any(lo <= v <= hi for lo, hi in intervals)  # noqa: E731
     assert not inside(300.0), "nothing between the modes"
 
@@ -38,14 +57,26 @@ def test_merge_intervals() -> None:
 
 
 def test_drift_counts_runs_supporting_the_official_letter() -> None:
-    runs = [Run(8, "deterministic", 0, {"supports": ["a"]}),
-            Run(8, "sheet", 0, {"supports": ["a"]}),
-            Run(8, "sheet", 1, {"supports": []})]
+    runs = [Run("ex8", "deterministic", 0, {"supports": ["a"]}),
+            Run("ex8", "sheet", 0, {"supports": ["a"]}),
+            Run("ex8", "sheet", 1, {"supports": []})]
     d = drift_verdict(8, "a", runs)
     assert (d.status, d.runs_supporting_official, d.runs) == ("holds", 2, 3)
-    d = drift_verdict(8, "a", [Run(8, "deterministic", 0, {"supports": ["b"]})])
+    d = drift_verdict(8, "a", [Run("ex8", "deterministic", 0, {"supports": ["b"]})])
     assert d.status == "does_not_hold" and d.letters_supported == {"b": 1}
     assert "supported by 0 of 1 runs" in d.summary
+
+
+def test_plan_comes_from_the_manifest(cnn: Assignment) -> None:
+    specs = plan(cnn, "full")
+    assert [s.name for s in specs[:5]] == [f"{e}-deterministic-0" for e in cnn.reference_exercises]
+    sheet = [s.name for s in specs if s.seeding == "sheet"]
+    assert len(sheet) == sum(cnn.sheet_runs("full").values())
+    override = {e: 1 for e in cnn.training_exercises}
+    assert len(plan(cnn, "smoke", sheet_runs=override)) == len(cnn.reference_exercises) + len(override)
+    assert plan(cnn, "smoke", exercises=[cnn.reference_exercises[0]]) == specs[:1]
+    with pytest.raises(AssignmentError, match="computes no 'nope'"):
+        plan(cnn, "smoke", exercises=["nope"])
 
 
 def test_key_environment_mismatch_warns_loudly() -> None:
@@ -58,9 +89,13 @@ def test_key_environment_mismatch_warns_loudly() -> None:
     assert "tensorflow 2.19.0" in w and "Rebuild the key" in w
 
 
-def test_bad_key_files_get_clear_errors(tmp_path: Path) -> None:
-    with pytest.raises(KeyError_, match="No answer key"):
+def test_bad_key_files_get_clear_errors(tmp_path: Path, cnn: Assignment) -> None:
+    with pytest.raises(KeyError_, match="No answer key") as err:
         load_key(tmp_path / "nope.json")
+    assert "keys/<profile>/key.json" in err.value.message()
+    with pytest.raises(KeyError_) as err:
+        load_key(tmp_path / "nope.json", default=cnn.key_path("full"))
+    assert str(cnn.key_path("full")) in err.value.message()
     (tmp_path / "k.json").write_text("{not json")
     with pytest.raises(KeyError_, match="not valid JSON"):
         load_key(tmp_path / "k.json")
@@ -68,42 +103,94 @@ def test_bad_key_files_get_clear_errors(tmp_path: Path) -> None:
         key_from_dict({"schema": "other"})
 
 
-def test_committed_full_key_is_loadable_and_complete(repo: Path) -> None:
-    path = repo / "keys" / "full" / "key.json"
+def test_a_version_1_key_is_told_to_re_assemble(cnn: Assignment) -> None:
+    d = json.loads(cnn.key_path("smoke").read_text())
+    assert d["schema_version"] == KEY_SCHEMA_VERSION == 2
+    with pytest.raises(KeyError_) as err:
+        key_from_dict({**d, "schema_version": 1})
+    msg = err.value.message()
+    assert "schema version 1" in msg and "autograder key build" in msg and "no training" in msg
+
+
+def test_committed_full_key_is_loadable_and_complete(cnn: Assignment) -> None:
+    path = cnn.key_path("full")
     if not path.exists():
-        pytest.fail("keys/full/key.json is not committed")
+        pytest.fail(f"{path} is not committed")
     key = load_key(path)
     assert key.profile == "full"
+    assert key.assignment == cnn.identity()
+    assert key.profile_settings == cnn.profile("full").to_dict()
     assert key.runs["ex7"] >= 6 and key.runs["ex8"] >= 6 and key.runs["ex10"] >= 3
+    assert set(key.timings) == set(key.runs) == set(cnn.reference_exercises)
     assert key.quantity("ex10.Inception.params").value == 196154
     assert key.quantity("ex10.ResNet.params").value == 186058
     assert key.quantity("ex7.A.params").value == 369
+    assert key.published["ex1.mean.loss_hi"] == 0.6805 and key.published["ex7.A.params"] == 369
     assert set(key.drift) == {"ex1", "ex3", "ex7", "ex8", "ex10"}
-    assert (repo / "keys" / "full" / "report.md").read_text().count("sheet 2021") >= 1
+    report = path.with_name("report.md").read_text()
+    assert "| published |" in report and "2021" in report, "the assignment's intro and published values"
+
+
+@pytest.mark.parametrize("profile", ["full", "smoke"])
+def test_committed_keys_are_what_their_recorded_runs_assemble_to(cnn: Assignment, profile: str) -> None:
+    """Re-assembling the committed runs (no training) gives the committed key, report included."""
+    committed = load_key(cnn.key_path(profile))
+    key = assemble(cnn, cnn.profile(profile), _recorded_runs(cnn, profile), committed.environment,
+                   committed.built_at)
+    again = key_from_dict(json.loads(key.to_json()))
+    assert again == committed, f"re-assemble keys/{profile}: `autograder key build --profile {profile}`"
+    report = cnn.key_path(profile).with_name("report.md").read_text()
+    assert render_report(again, cnn.key_report_intro()) == report
+
+
+def test_report_lists_each_distinct_band_rule(cnn: Assignment) -> None:
+    key = load_key(cnn.key_path("smoke"))
+    rules = band_rules(key)
+    distinct = {q.tolerance["rule"] for q in key.quantities.values() if q.tolerance["kind"] == "band"}
+    assert {rule for _label, rule, _qids in rules} == distinct and len(rules) == len(distinct)
+    text = render_report(key)
+    for label, rule, _qids in rules:
+        assert f"**{label}**: {rule}" in text
+    assert "ex8.test_mse.256" in text and f"({rules[0][0]})" in text
+
+
+def test_cli_key_report_includes_the_assignments_intro(cnn: Assignment) -> None:
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    result = CliRunner().invoke(main, ["key", "report", str(cnn.key_path("smoke")),
+                                       "--assignment", str(cnn.root)])
+    assert result.exit_code == 0, result.output
+    assert cnn.key_report_intro().splitlines()[0] in result.output
+    assert "Does each official answer still hold?" in result.output
 
 
 @pytest.mark.training
 @pytest.mark.slow
-def test_smoke_key_build_end_to_end_and_resume(tmp_path: Path, keras_home: Path) -> None:
+def test_smoke_key_build_end_to_end_and_resume(tmp_path: Path, keras_home: Path, cnn: Assignment) -> None:
     from autograder.keybuild import build
 
     log: list[str] = []
-    key = build("smoke", tmp_path, sheet_runs={7: 1, 8: 1, 10: 1}, progress=log.append)
+    runs = {"ex7": 1, "ex8": 1, "ex10": 1}
+    key = build(cnn, "smoke", tmp_path, sheet_runs=runs, progress=log.append)
     assert sum("running" in line for line in log) == 8  # 5 deterministic + 3 sheet-seeded
     assert any("ex10 ResNet: epoch 2/2" in line for line in log), "epoch progress is shown"
     assert key.quantity("ex1.mean.loss_hi").variants["hinge_01_labels"] == pytest.approx(0.8403, abs=1e-4)
     assert key.quantity("ex7.A.final.loss").spread["n"] == 2
     assert key.quantity("ex7.A.final.loss").tolerance["kind"] == "band"
     assert key.environment.tensorflow != "not installed"
+    assert key.assignment == cnn.identity()
     report = (tmp_path / "report.md").read_text()
     assert "Does each official answer still hold?" in report and "0.6805" in report
     on_disk = load_key(tmp_path / "key.json")
     assert on_disk.quantity("ex3.loss_ec").value == 1.6093879136840585
+    assert "[progress]" not in (tmp_path / "runs" / "ex10-sheet-0.log").read_text()
 
     # interrupted build: one run lost; re-running redoes only that one
-    (tmp_path / "runs" / "ex08-sheet-0.json").unlink()
+    (tmp_path / "runs" / "ex8-sheet-0.json").unlink()
     log.clear()
-    build("smoke", tmp_path, sheet_runs={7: 1, 8: 1, 10: 1}, progress=log.append)
-    assert [line for line in log if line.endswith(": running")] == ["[7/8] ex08-sheet-0: running"]
+    build(cnn, "smoke", tmp_path, sheet_runs=runs, progress=log.append)
+    assert [line for line in log if line.endswith(": running")] == ["[7/8] ex8-sheet-0: running"]
     assert sum("already done" in line for line in log) == 7
     assert json.loads((tmp_path / "key.json").read_text())["runs"]["ex8"] == 2

@@ -5,10 +5,10 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from assignments.build import AuthoredCell as Cell
-from autograder.contract import load_contract
+from autograder.authoring import Cell
 from autograder.errors import SubmissionError
 from autograder.prepare import plan
+from tests.common import CONTRACT
 
 AUTHORED = (
     Cell("ex1-text-1", "ex1", "", "text", "markdown", "# Exercício 1"),
@@ -40,7 +40,7 @@ def test_student_code_runs_and_owned_cells_are_restored() -> None:
         ("ex1-check", "code", 'check("ex1")'),
         ("ex2-letter", "code", 'resposta_2 = "c"'),
     ])
-    p = plan(data, AUTHORED, load_contract())
+    p = plan(data, AUTHORED, CONTRACT)
     assert [(c.role, c.source) for c in p.cells] == [
         ("given", "x = [1, 2, 3]"), ("answer", "y = sum(x)"),
         ("added", "z = y * 2  # a cell the student added"),
@@ -52,13 +52,13 @@ def test_student_code_runs_and_owned_cells_are_restored() -> None:
 
 def test_deleted_given_cell_is_put_back() -> None:
     data = notebook([("ex1-answer-1", "code", "y = 1"), ("ex1-letter", "code", 'resposta_1 = "a"')])
-    p = plan(data, AUTHORED, load_contract())
+    p = plan(data, AUTHORED, CONTRACT)
     assert p.cells[0].source == "x = [1, 2, 3]" and p.cells[0].submitted_index == -1
     assert p.restored == ("ex1-given-1 (deleted)",)
 
 
 def test_untagged_notebook_is_noted() -> None:
-    p = plan(notebook([("", "code", "resposta_1 = 'd'")]), AUTHORED, load_contract())
+    p = plan(notebook([("", "code", "resposta_1 = 'd'")]), AUTHORED, CONTRACT)
     assert any("not the notebook that was handed out" in n for n in p.notes)
     assert p.cells[0].role == "added"
 
@@ -70,5 +70,5 @@ def test_untagged_notebook_is_noted() -> None:
 ])
 def test_malformed_notebooks_get_a_sentence(raw: bytes, match: str) -> None:
     with pytest.raises(SubmissionError, match=match) as err:
-        plan(raw, AUTHORED, load_contract(), where="aluno.ipynb")
+        plan(raw, AUTHORED, CONTRACT, where="aluno.ipynb")
     assert "aluno.ipynb" in err.value.message()

@@ -1,8 +1,9 @@
-"""Reference solutions: the sheet's exact numbers, parameter counts, reproducible seeding."""
+"""Reference solutions: the sheet's exact numbers, parameter counts, profiles, reproducible seeding."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,10 +11,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reference import ex01_losses, ex03_init_losses
-from reference.ex08_batch_size import epochs_for, supported_letters, two_best_two_worst
+from assignments.cnn_treinamento.reference import ex01_losses, ex03_init_losses
+from assignments.cnn_treinamento.reference.ex08_batch_size import (
+    epochs_for,
+    supported_letters,
+    two_best_two_worst,
+)
+from autograder.assignment import Assignment, load_assignment
 
+REPO = Path(__file__).resolve().parents[1]
+FOLDER = REPO / "assignments" / "cnn_treinamento"
 SHEET_Y_HAT = [0.133, 0.178, 0.325, 0.433, 0.49, 0.547, 0.576, 0.682, 0.792, 0.843]
+
+
+@pytest.fixture(scope="module")
+def cnn() -> Assignment:
+    return load_assignment(FOLDER)
 
 
 def test_ex1_reproduces_the_sheet() -> None:
@@ -49,28 +62,75 @@ def test_ex8_epochs_and_ranking_rules() -> None:
     assert supported_letters(sheet) == ["a"]
 
 
+def test_profiles_are_the_sheets_settings_and_the_smoke_ones(cnn: Assignment) -> None:
+    full, smoke = cnn.profile("full"), cnn.profile("smoke")
+    assert (full.ex7_epochs, full.ex8_batches, full.ex10_train_images, full.ex10_epochs,
+            full.ex10_batch_size) == (50, (2, 4, 8, 16, 32, 64, 128, 256), 800, 100, 64)
+    assert full.ex10_test_images == 0, "0 stands for all test images (TOML has no null)"
+    assert (smoke.ex7_epochs, smoke.ex8_batches, smoke.ex10_train_images, smoke.ex10_epochs,
+            smoke.ex10_test_images) == (4, (32, 64, 128, 256), 128, 2, 256)
+
+
+def test_hooks_dispatch_to_the_reference_modules(cnn: Assignment) -> None:
+    from autograder.sdk import RunSpec, silent
+
+    r = cnn.hooks.run_reference(cnn, RunSpec("ex3", "deterministic", 0), cnn.profile("smoke"), silent)
+    assert r == ex03_init_losses.run()
+
+
+def test_reference_code_uses_only_the_sdk_from_the_engine() -> None:
+    import ast
+
+    for path in [*(FOLDER / "reference").glob("*.py"), FOLDER / "keyrules.py"]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                assert not node.module.startswith("autograder") or node.module == "autograder.sdk", \
+                    f"{path.name} imports {node.module}"
+                assert not node.module.startswith(("reference", "assignments")), \
+                    f"{path.name}: use relative imports inside the assignment"
+
+
 @pytest.mark.training
 def test_parameter_counts() -> None:
-    from reference.boston import dense_network
-    from reference.ex10_inception_resnet import inception_net, res_net
+    from assignments.cnn_treinamento.reference.boston import dense_network
+    from assignments.cnn_treinamento.reference.ex10_inception_resnet import inception_net, res_net
 
     assert dense_network(13).count_params() == 369
     assert inception_net().count_params() == 196154
     assert res_net().count_params() == 186058
 
 
-def _run_in_fresh_process(tmp: Path, name: str, keras_home: Path) -> dict:
+def _run_in_fresh_process(tmp: Path, name: str, exercise: str, keras_home: Path | None = None) -> dict:
     out = tmp / f"{name}.json"
-    subprocess.run([sys.executable, "-m", "reference.run", "7", "--profile", "smoke",
-                    "--seeding", "deterministic", "--out", str(out)], check=True,
-                   capture_output=True, env={**__import__("os").environ, "KERAS_HOME": str(keras_home)})
+    env = {**os.environ, **({"KERAS_HOME": str(keras_home)} if keras_home else {})}
+    subprocess.run([sys.executable, "-m", "autograder.keyrun", "--assignment", str(FOLDER),
+                    "--exercise", exercise, "--profile", "smoke", "--seeding", "deterministic",
+                    "--index", "0", "--out", str(out)],
+                   check=True, capture_output=True, env=env)
     return json.loads(out.read_text())
+
+
+def test_keyrun_writes_the_run_with_its_metadata(tmp_path: Path) -> None:
+    r = _run_in_fresh_process(tmp_path, "ex3", "ex3")
+    assert r["reference"] == ex03_init_losses.run()["reference"]
+    assert (r["profile"], r["seeding"]) == ("smoke", "deterministic")
+    assert r["wall_seconds"] >= 0 and "tensorflow" in r["environment"]
+    assert not list(tmp_path.glob("*.part")), "written atomically"
+
+
+def test_keyrun_refuses_an_exercise_the_assignment_does_not_compute(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "autograder.keyrun", "--assignment", str(FOLDER),
+                           "--exercise", "nope", "--out", str(tmp_path / "x.json")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "is not computed" in proc.stderr
+    assert not (tmp_path / "x.json").exists()
 
 
 @pytest.mark.training
 def test_deterministic_seeding_is_identical_in_two_processes(tmp_path: Path, keras_home: Path) -> None:
-    a = _run_in_fresh_process(tmp_path, "a", keras_home)
-    b = _run_in_fresh_process(tmp_path, "b", keras_home)
+    a = _run_in_fresh_process(tmp_path, "a", "ex7", keras_home)
+    b = _run_in_fresh_process(tmp_path, "b", "ex7", keras_home)
     assert a["A"]["history"] == b["A"]["history"]
     assert a["B"]["history"] == b["B"]["history"]
     assert a["B"]["history"]["learning_rate"][0] == pytest.approx(0.02)

@@ -11,20 +11,27 @@ from pathlib import Path
 import pytest
 
 from autograder import plots, report
-from autograder.contract import Contract
+from autograder.assignment import Assignment
 from autograder.keymodel import AnswerKey
 from autograder.results import RESULT_SCHEMA_VERSION, GradeResult, Student
-from tests.test_report_fixtures import KEY_PATH, KEY_WARNING, contract_fixture, key_fixture, results_fixture  # noqa: F401
+from tests.common import CNN
+from tests.test_report_fixtures import (  # noqa: F401
+    KEY_PATH,
+    KEY_WARNING,
+    assignment_fixture,
+    key_fixture,
+    results_fixture,
+)
 
 DUE = datetime(2024, 6, 10, 23, 59, tzinfo=timezone.utc)
 
 
-def html(r: GradeResult, k: AnswerKey, c: Contract, **kw: object) -> str:
-    return report.student_report(r, k, c, fmt="html", **kw)  # type: ignore[arg-type]
+def html(r: GradeResult, k: AnswerKey, a: Assignment, **kw: object) -> str:
+    return report.student_report(r, k, a, fmt="html", **kw)  # type: ignore[arg-type]
 
 
-def md(r: GradeResult, k: AnswerKey, c: Contract, **kw: object) -> str:
-    return report.student_report(r, k, c, fmt="md", **kw)  # type: ignore[arg-type]
+def md(r: GradeResult, k: AnswerKey, a: Assignment, **kw: object) -> str:
+    return report.student_report(r, k, a, fmt="md", **kw)  # type: ignore[arg-type]
 
 
 def failed_expected(r: GradeResult) -> list[str]:
@@ -43,8 +50,8 @@ def failed_expected(r: GradeResult) -> list[str]:
 
 # ---- content and translation ----------------------------------------------------------------
 
-def test_portuguese_report_says_what_happened(results, key, contract) -> None:
-    text = html(results["bruno"], key, contract, lang="pt")
+def test_portuguese_report_says_what_happened(results, key, assignment) -> None:
+    text = html(results["bruno"], key, assignment, lang="pt")
     for sentence in ("Relatório de correção", "Nota total", "Bruno Lima",
                      "Hinge calculada com rótulos 0/1",  # misconception named
                      "Média em vez de soma",
@@ -62,39 +69,39 @@ def test_portuguese_report_says_what_happened(results, key, contract) -> None:
     assert "Total score" not in text
 
 
-def test_english_report_is_translated(results, key, contract) -> None:
-    text = html(results["bruno"], key, contract, lang="en")
+def test_english_report_is_translated(results, key, assignment) -> None:
+    text = html(results["bruno"], key, assignment, lang="en")
     for sentence in ("Grading report", "Total score", "Hinge computed with 0/1 labels",
                      "Original error", "error while running", "Out of the accepted tolerance",
                      "Loss functions after logistic regression", "Limit not applied on this system"):
         assert sentence in text, sentence
     assert "Nota total" not in text
-    diego = html(results["diego"], key, contract, lang="en")
+    diego = html(results["diego"], key, assignment, lang="en")
     assert "time limit reached" in diego and "Timeout" in diego
 
 
-def test_invalid_submission_report(results, key, contract) -> None:
-    text = html(results["carla"], key, contract, lang="pt")
+def test_invalid_submission_report(results, key, assignment) -> None:
+    text = html(results["carla"], key, assignment, lang="pt")
     assert "submissão inválida" in text
     assert "not the assignment&#39;s notebook" in text
     assert "<tbody>" in text and "não executado" in text
     assert "<figure>" not in text
 
 
-def test_student_strings_are_escaped(results, key, contract) -> None:
+def test_student_strings_are_escaped(results, key, assignment) -> None:
     evil = dataclasses.replace(results["ana"], student=Student("x<1>", "<script>alert(1)</script> | *a*"))
-    text = html(evil, key, contract)
+    text = html(evil, key, assignment)
     assert "<script>" not in text and "&lt;script&gt;" in text
-    line = md(evil, key, contract).split("\n")[2]  # the student line: no raw HTML, no table break
+    line = md(evil, key, assignment).split("\n")[2]  # the student line: no raw HTML, no table break
     assert "<script>" not in line and "&lt;script&gt;" in line and "\\| *a*" in line
 
 
 # ---- the reveal rule ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["html", "md"])
-def test_reveal_never_hides_expected_values_and_letters(results, key, contract, fmt) -> None:
+def test_reveal_never_hides_expected_values_and_letters(results, key, assignment, fmt) -> None:
     bruno = results["bruno"]
-    text = report.student_report(bruno, key, contract, fmt=fmt, reveal="never")
+    text = report.student_report(bruno, key, assignment, fmt=fmt, reveal="never")
     hidden = failed_expected(bruno)
     assert hidden, "the fixture must have failed checks with expected values"
     for shown in hidden:
@@ -104,64 +111,68 @@ def test_reveal_never_hides_expected_values_and_letters(results, key, contract, 
     assert "não são mostrados" in text
 
 
-def test_reveal_always_shows_expected_values_and_letters(results, key, contract) -> None:
+def test_reveal_always_shows_expected_values_and_letters(results, key, assignment) -> None:
     bruno = results["bruno"]
-    text = html(bruno, key, contract, reveal="always")
+    text = html(bruno, key, assignment, reveal="always")
     assert "Alternativa incorreta: a resposta oficial é (d)." in text
     assert "Esperado" in text
     for shown in failed_expected(bruno):
         assert shown in text, shown
 
 
-def test_reveal_after_due_follows_the_date(results, key, contract) -> None:
+def test_reveal_after_due_follows_the_date(results, key, assignment) -> None:
     bruno = results["bruno"]
-    before = html(bruno, key, contract, reveal="after_due", due=DUE, now=DUE - timedelta(days=1))
-    after = html(bruno, key, contract, reveal="after_due", due=DUE, now=DUE + timedelta(minutes=1))
+    before = html(bruno, key, assignment, reveal="after_due", due=DUE, now=DUE - timedelta(days=1))
+    after = html(bruno, key, assignment, reveal="after_due", due=DUE, now=DUE + timedelta(minutes=1))
     assert "a resposta oficial é (d)" not in before and "2024-06-10T23:59" in before
     assert "a resposta oficial é (d)" in after
     with pytest.raises(ValueError, match="due date"):
-        html(bruno, key, contract, reveal="after_due")
+        html(bruno, key, assignment, reveal="after_due")
 
 
-def test_plots_show_the_key_only_when_expected_values_may_be_shown(results, key, contract) -> None:
+def test_plots_show_the_key_only_when_expected_values_may_be_shown(results, key, assignment) -> None:
     ex7 = next(e for e in results["ana"].exercises if e.id == "ex7")
-    own = plots.exercise_plots(ex7, key, show_key=False, lang="pt")
-    with_key = plots.exercise_plots(ex7, key, show_key=True, lang="pt")
+    own = plots.exercise_plots(ex7, key, show_key=False, lang="pt", specs=CNN.plots("ex7"),
+                               messages=CNN.messages)
+    with_key = plots.exercise_plots(ex7, key, show_key=True, lang="pt", specs=CNN.plots("ex7"),
+                                    messages=CNN.messages)
     assert [p.name for p in own] == ["ex7_A", "ex7_B"]
     assert all(a.png != b.png for a, b in zip(own, with_key, strict=True))
-    never = report.student_view(results["ana"], key, contract, reveal="never")
-    always = report.student_view(results["ana"], key, contract, reveal="always")
+    never = report.student_view(results["ana"], key, assignment, reveal="never")
+    always = report.student_view(results["ana"], key, assignment, reveal="always")
     view_plots = {p.name: p.png for e in never.exercises for p in e.plots}
     assert set(view_plots) == {"ex7_A", "ex7_B", "ex8_test_mse", "ex10_loss"}
     assert view_plots["ex7_A"] == own[0].png
     assert {p.name: p.png for e in always.exercises for p in e.plots}["ex7_A"] == with_key[0].png
-    assert "faixas de referência aparecem" in html(results["ana"], key, contract)
+    assert "faixas de referência aparecem" in html(results["ana"], key, assignment)
 
 
 def test_plots_survive_odd_student_series(results, key) -> None:
     ex7 = next(e for e in results["ana"].exercises if e.id == "ex7")
     odd = dataclasses.replace(ex7, series={"A": {"loss": ["NaN", None, True, 3.0, 1e400], "val_loss": "x"},
                                            "B": "not a dict"})
-    names = [p.name for p in plots.exercise_plots(odd, key, show_key=True, lang="en")]
+    names = [p.name for p in plots.exercise_plots(odd, key, show_key=True, lang="en",
+                                                  specs=CNN.plots("ex7"), messages=CNN.messages)]
     assert names == ["ex7_A"]
     ex8 = next(e for e in results["ana"].exercises if e.id == "ex8")
     assert plots.exercise_plots(dataclasses.replace(ex8, series={"test_mse": {"a": 1}}), key,
-                                show_key=True, lang="en") == []
+                                show_key=True, lang="en", specs=CNN.plots("ex8"),
+                                messages=CNN.messages) == []
 
 
 # ---- self-contained output ---------------------------------------------------------------------
 
-def test_html_is_self_contained(results, key, contract) -> None:
+def test_html_is_self_contained(results, key, assignment) -> None:
     for r in results.values():
-        text = html(r, key, contract, reveal="always")
+        text = html(r, key, assignment, reveal="always")
         assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", text, re.I)
         assert "<script" not in text and "<link" not in text
         for src in re.findall(r'<img src="([^"]+)"', text):
             assert src.startswith("data:image/png;base64,")
 
 
-def test_markdown_links_the_png_files_it_returns(results, key, contract) -> None:
-    view = report.student_view(results["ana"], key, contract)
+def test_markdown_links_the_png_files_it_returns(results, key, assignment) -> None:
+    view = report.student_view(results["ana"], key, assignment)
     rendered = report.render_student(view, "md", asset_dir="1001_files")
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", rendered.text)
     assert sorted(links) == sorted(rendered.files) and len(links) == 4
@@ -170,8 +181,8 @@ def test_markdown_links_the_png_files_it_returns(results, key, contract) -> None
 
 # ---- class summary ------------------------------------------------------------------------------
 
-def test_class_summary(results, key, contract) -> None:
-    text = report.class_summary(list(results.values()), key, contract, lang="pt", fmt="html")
+def test_class_summary(results, key, assignment) -> None:
+    text = report.class_summary(list(results.values()), key, assignment, lang="pt", fmt="html")
     for sentence in ("Resumo da turma", "4 submissões lidas.", "mediana", "Acerto por exercício",
                      "Hinge calculada com rótulos 0/1", "hinge_01_labels",
                      "Carla Dias (1003)", "submissão inválida",
@@ -182,11 +193,11 @@ def test_class_summary(results, key, contract) -> None:
         assert sentence.replace("'", "&#39;") in text, sentence
     assert "Exercise 1: the four means reproduce" not in text  # drift that holds is not a warning
     assert text.count('src="data:image/png;base64,') == 1  # the histogram
-    md_text = report.class_summary(list(results.values()), key, contract, lang="en", fmt="md")
+    md_text = report.class_summary(list(results.values()), key, assignment, lang="en", fmt="md")
     assert "Class summary" in md_text and "Most common misconceptions" in md_text
 
 
-def test_render_reports_is_robust(tmp_path: Path, results, key, contract) -> None:
+def test_render_reports_is_robust(tmp_path: Path, results, key, assignment) -> None:
     src = tmp_path / "results"
     src.mkdir()
     for name, r in results.items():
@@ -199,7 +210,7 @@ def test_render_reports_is_robust(tmp_path: Path, results, key, contract) -> Non
     (src / "future.json").write_text(json.dumps(future), encoding="utf-8")
     warnings: list[str] = []
     written = report.render_reports(src, KEY_PATH, tmp_path / "out", lang="en", reveal="never",
-                                    due=None, contract=contract, warn=warnings.append)
+                                    due=None, assignment=assignment, warn=warnings.append)
     names = {p.relative_to(tmp_path / "out").as_posix() for p in written}
     for stem in ("1001", "1001-2", "1002", "1003", "1004"):
         assert {f"{stem}.html", f"{stem}.md"} <= names

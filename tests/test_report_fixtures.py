@@ -15,19 +15,19 @@ from __future__ import annotations
 
 import copy
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from autograder import checks, scoring
-from autograder.contract import Contract, load_contract
+from autograder.assignment import Assignment
+from autograder.contract import Contract
 from autograder.execute import ExerciseRun
 from autograder.keymodel import AnswerKey, load_key
 from autograder.results import CellError, ExerciseResult, GradeResult, Student
+from tests.common import CNN, SMOKE_KEY
 
-REPO = Path(__file__).resolve().parents[1]
-KEY_PATH = REPO / "keys" / "smoke" / "key.json"
+KEY_PATH = SMOKE_KEY
 _TOKEN = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[(-?\d+)\]|\[([A-Za-z_][A-Za-z0-9_,]*)\]")
 
 KEY_WARNING = ("Key built with TensorFlow 2.21.0, grading ran TensorFlow 2.20.0: training numbers "
@@ -102,8 +102,9 @@ def _grade(student: Student, contract: Contract, key: AnswerKey,
     exercises = []
     for e in contract.exercises:
         run = runs[e.id]
-        results = checks.evaluate_exercise(e, run.extracted, key, contract)
-        exercises.append(scoring.exercise_result(e.id, e.number, e.computed, run, results))
+        results = checks.evaluate_exercise(e, run.extracted, key, contract, CNN.hooks.own_letters)
+        exercises.append(scoring.exercise_result(e.id, e.number, e.computed, run, results,
+                                                 series=CNN.series_reads(e.id)))
     score, max_score = scoring.totals(exercises)
     return GradeResult(
         submission_path=f"/submissions/{student.id}.ipynb", submission_sha256="0" * 64,
@@ -112,7 +113,7 @@ def _grade(student: Student, contract: Contract, key: AnswerKey,
         environment={"python": "3.11.7"},
         key={"profile": key.profile, "sha256": "f" * 64, "warnings": [KEY_WARNING],
              "drift": {k: d.status for k, d in key.drift.items()}},
-        sandbox=SANDBOX)
+        sandbox=SANDBOX, assignment=CNN.identity())
 
 
 def _ok(exercise: str, extracted: dict[str, dict[str, Any]]) -> ExerciseRun:
@@ -144,7 +145,7 @@ def build_results(contract: Contract, key: AnswerKey) -> dict[str, GradeResult]:
                         for e in contract.exercises),
         graded_at="2024-06-01T12:00:00+00:00", grader_version="0.1.0", environment={},
         key={"profile": key.profile, "sha256": "f" * 64, "warnings": [KEY_WARNING]}, sandbox={},
-        messages=("No cell of this notebook carries the assignment's tags: it is not the "
+        assignment=CNN.identity(), messages=("No cell of this notebook carries the assignment's tags: it is not the "
                   "assignment's notebook.",))
 
     diego_runs = dict(runs)
@@ -159,7 +160,12 @@ def build_results(contract: Contract, key: AnswerKey) -> dict[str, GradeResult]:
 # tests.test_report_fixtures import results_fixture``) without shadowing their arguments.
 @pytest.fixture(scope="session", name="contract")
 def contract_fixture() -> Contract:
-    return load_contract()
+    return CNN.contract
+
+
+@pytest.fixture(scope="session", name="assignment")
+def assignment_fixture() -> Assignment:
+    return CNN
 
 
 @pytest.fixture(scope="session", name="key")

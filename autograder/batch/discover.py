@@ -29,7 +29,6 @@ modification time, ties broken by the path) and the others reported as not grade
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -39,7 +38,9 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import yaml
 
 from autograder.batch import BatchError
 from autograder.results import Student
@@ -280,27 +281,87 @@ def _scan_plain(s: _Scan, entries: list[Path]) -> None:
             s.claim(Student(id=e.stem, source="filename"), e, [e])
 
 
-def _yaml_scalar(text: str) -> str:
-    text = text.strip()
-    if text in ("", "~", "null"):
-        return ""
-    if len(text) >= 2 and text[0] == text[-1] == "'":
-        return text[1:-1].replace("''", "'")
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        try:
-            return str(json.loads(text))
-        except json.JSONDecodeError:
-            return text[1:-1]
-    return text
+@dataclass(frozen=True)
+class GradescopeMetadata:
+    """What ``submission_metadata.yml`` says about each submission folder."""
+
+    submitters: dict[str, list[dict[str, str]]]
+    """folder -> its submitters, ``{"name", "sid", "email"}`` (values as text, "" when empty)."""
+    malformed: dict[str, str]
+    """folder -> why its entry cannot be used; key "" when the whole file cannot."""
 
 
-_YAML_KEY = re.compile(r"^(?P<dash>- +)?:?(?P<key>[A-Za-z_][\w-]*):(?:\s+(?P<value>.*))?$")
+# A YAML document can fail to load in more ways than YAMLError: a timestamp such as
+# 2024-13-45 raises ValueError, very deep nesting RecursionError.
+_LOAD_ERRORS = (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError)
 
 
-def parse_gradescope_metadata(text: str) -> dict[str, list[dict[str, str]]]:
-    """``submission_metadata.yml`` -> {folder: [{"name", "sid", "email"}, ...]}.
+def _load_error(exc: BaseException, first_line: int = 0) -> str:
+    """One line for the TA: where the YAML is wrong (1-based line in the file) and what."""
+    mark = getattr(exc, "problem_mark", None)
+    if isinstance(exc, yaml.MarkedYAMLError) and mark is not None:
+        return f"line {first_line + mark.line + 1}: {exc.problem or exc.context or 'invalid YAML'}"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
-    Reads only the part we need of the YAML Gradescope writes (Ruby symbol keys)::
+
+def _field(key: object) -> str:
+    """Gradescope writes Ruby symbols as keys: ``:sid:`` loads as the key ":sid"."""
+    name = str(key)
+    return name[1:] if name.startswith(":") else name
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _submitters(entry: Any) -> list[dict[str, str]] | str:
+    """The submitters of one folder's entry, or why the entry cannot be used."""
+    if entry is None:
+        return []
+    if not isinstance(entry, dict):
+        return "its entry is not a mapping"
+    raw = {_field(k): v for k, v in entry.items()}.get("submitters")
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        return ":submitters: is not a list"
+    found = []
+    for sub in raw:
+        if not isinstance(sub, dict):
+            return "a submitter under :submitters: is not a mapping"
+        found.append({_field(k): _text(v) for k, v in sub.items()})
+    return found
+
+
+def _add_document(meta: GradescopeMetadata, data: Any) -> None:
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        meta.malformed[""] = f"it holds a YAML {type(data).__name__}, not one entry per folder"
+        return
+    for folder, entry in data.items():
+        subs = _submitters(entry)
+        if isinstance(subs, str):
+            meta.malformed[_text(folder)] = subs
+        else:
+            meta.submitters[_text(folder)] = subs
+
+
+def _top_level_entries(text: str) -> list[tuple[int, str]]:
+    """The file cut at each top-level key, as (0-based first line, text of that entry)."""
+    entries: list[tuple[int, list[str]]] = []
+    for number, line in enumerate(text.splitlines(keepends=True)):
+        top = line[:1] not in ("", " ", "\t", "#", "\r", "\n") and line.strip() not in ("---", "...")
+        if top:
+            entries.append((number, [line]))
+        elif entries:
+            entries[-1][1].append(line)
+    return [(number, "".join(lines)) for number, lines in entries]
+
+
+def parse_gradescope_metadata(text: str) -> GradescopeMetadata:
+    """``submission_metadata.yml`` of a Gradescope export, read with ``yaml.safe_load``::
 
         submission_123:
           :submitters:
@@ -309,47 +370,58 @@ def parse_gradescope_metadata(text: str) -> dict[str, list[dict[str, str]]]:
             :email: ana@example.org
           :created_at: ...
 
-    (No YAML library is a dependency of the grader; this reads that one shape, nothing more.)"""
-    out: dict[str, list[dict[str, str]]] = {}
-    folder = ""
-    list_indent = -1  # indentation of ":submitters:" while inside that list
-    for raw in text.splitlines():
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        indent = len(raw) - len(raw.lstrip(" "))
-        line = raw.strip()
-        if line in ("---", "..."):  # document markers
-            continue
-        if indent == 0:
-            folder, list_indent = _yaml_scalar(line.rstrip(":")), -1
-            out.setdefault(folder, [])
-            continue
-        m = _YAML_KEY.match(line)
-        if list_indent >= 0 and m and m["dash"] and indent >= list_indent:
-            out[folder].append({m["key"]: _yaml_scalar(m["value"] or "")})
-            continue
-        if list_indent >= 0 and m and indent > list_indent and out[folder]:
-            out[folder][-1][m["key"]] = _yaml_scalar(m["value"] or "")
-            continue
-        list_indent = indent if (m and m["key"] == "submitters" and not m["dash"]) else -1
-    return out
+    Never raises for what the file says. When the file is not valid YAML, each top-level entry
+    is loaded on its own, so that a broken entry costs only its own submission: it is listed in
+    ``malformed`` with the line and the reason."""
+    meta = GradescopeMetadata({}, {})
+    try:
+        _add_document(meta, yaml.safe_load(text))
+        return meta
+    except _LOAD_ERRORS as whole:
+        meta.submitters.clear()
+        meta.malformed.clear()
+        entries = _top_level_entries(text)
+        if not entries:
+            meta.malformed[""] = _load_error(whole)
+        for first_line, entry in entries:
+            folder = entry.split(":", 1)[0].strip().strip("'\"")
+            try:
+                data = yaml.safe_load(entry)
+            except _LOAD_ERRORS as exc:
+                meta.malformed[folder] = _load_error(exc, first_line)
+                continue
+            if isinstance(data, dict):
+                _add_document(meta, data)
+            else:
+                meta.malformed[folder] = f"line {first_line + 1}: not a 'folder:' entry"
+    return meta
 
 
 def _scan_gradescope(s: _Scan, entries: list[Path]) -> None:
     meta_path = s.root / GRADESCOPE_METADATA
     try:
-        metadata = parse_gradescope_metadata(meta_path.read_text(encoding="utf-8"))
+        meta = parse_gradescope_metadata(meta_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise BatchError(f"Cannot read {meta_path}: {exc}",
                          fix="re-download the export from Gradescope (Review Grades > Export Submissions).",
                          ) from exc
     folders = {e.name: e for e in entries if e.is_dir()}
+    whole = meta.malformed.get("")
     for e in entries:
         if e.name == GRADESCOPE_METADATA:
             continue
-        if e.name not in metadata:
+        if whole is not None:
+            s.problem(e, "unparseable_name", f"{GRADESCOPE_METADATA} cannot be used ({whole}); not graded.")
+        elif e.name in meta.malformed:
+            s.problem(e, "unparseable_name", f"its entry in {GRADESCOPE_METADATA} is malformed "
+                                             f"({meta.malformed[e.name]}); not graded.")
+        elif e.name not in meta.submitters:
             s.problem(e, "unparseable_name", f"not listed in {GRADESCOPE_METADATA}; not graded.")
-    for name, submitters in metadata.items():
+    for name, why in meta.malformed.items():
+        if name and name not in folders:
+            s.problems.append(Problem(f"{s.label}{GRADESCOPE_METADATA}", "unparseable_name",
+                                      f"the entry {name!r} is malformed ({why}) and names no folder."))
+    for name, submitters in meta.submitters.items():
         folder = folders.get(name)
         if folder is None:
             s.problems.append(Problem(f"{s.label}{name}", "no_notebook",

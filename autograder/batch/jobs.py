@@ -36,6 +36,7 @@ class Job:
     student: dict[str, str]  # a Student as a dict
     key_path: str
     key_sha256: str
+    assignment: str  # the assignment's folder (the worker loads it by path)
     options: dict[str, Any]  # GradeOptions as plain data (``options_to_dict``)
     result_path: str  # written atomically by the worker
     log_path: str  # the worker's stdout/stderr
@@ -71,7 +72,7 @@ def options_from_dict(d: dict[str, Any]) -> GradeOptions:
     fixed = dict(d)
     for name in PATH_OPTIONS:
         fixed[name] = Path(d[name]) if d.get(name) else None
-    if "replay_exercises" in d:
+    if d.get("replay_exercises") is not None:
         fixed["replay_exercises"] = tuple(d["replay_exercises"])
     return GradeOptions(**fixed)
 
@@ -82,7 +83,14 @@ class ApiGrader:
 
     key_path: str
     key_sha256: str
+    assignment: str  # folder of the assignment
     options: dict[str, Any]
+
+    @cached_property
+    def _assignment(self) -> Any:
+        from autograder.assignment import load_assignment
+
+        return load_assignment(self.assignment)
 
     @cached_property
     def _key(self) -> Any:
@@ -96,7 +104,7 @@ class ApiGrader:
     def __call__(self, submission: Path, student: Student) -> GradeResult:
         from autograder import api
 
-        return api.grade(submission, self._key, key_sha256=self.key_sha256,
+        return api.grade(submission, self._key, self._assignment, key_sha256=self.key_sha256,
                          options=options_from_dict(self.options), student=student)
 
 
@@ -108,6 +116,7 @@ def grader_error(job: Job, reason: str) -> GradeResult:
         graded_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         grader_version=__version__, environment=current().to_dict(),
         key={"sha256": job.key_sha256, "path": job.key_path}, sandbox={},
+        assignment={"path": job.assignment},
         messages=(f"The grader failed on this submission: {reason}. "
                   f"A TA must look at it (log: {job.log_path}).",))
 
@@ -127,7 +136,7 @@ def record_error(job: Job, reason: str, seconds: float) -> Outcome:
 def run_job(job: Job, grade_fn: GradeFn | None = None) -> Outcome:
     """Grade one submission and write its result. Never raises for a grading failure."""
     started = time.monotonic()
-    grade = grade_fn or ApiGrader(job.key_path, job.key_sha256, job.options)
+    grade = grade_fn or ApiGrader(job.key_path, job.key_sha256, job.assignment, job.options)
     try:
         result = grade(Path(job.submission), job.who)
         result = dataclasses.replace(result, student=job.who, submission_path=job.origin)

@@ -16,28 +16,34 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import hashlib
 import json
 import os
-import re
 import shutil
 import sys
 import time
+from collections import Counter
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+import psutil
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
 from autograder import __version__
 from autograder.api import GradeOptions
+from autograder.assignment import Assignment, check_same
 from autograder.batch import BatchError
 from autograder.batch.discover import Discovery, FoundSubmission, Problem, discover
 from autograder.batch.executors import Executor, LocalProcessExecutor
 from autograder.batch.jobs import GradeFn, Job, Outcome, options_to_dict, record_error
-from autograder.batch.progress import NullProgress, ProgressSink, TerminalProgress, duration
+from autograder.batch.progress import STATUS_STYLES, NullProgress, ProgressSink, TerminalProgress, duration
 from autograder.errors import AutograderError
-from autograder.fsutil import write_atomic
+from autograder.fsutil import sha256_file, write_atomic
 from autograder.keymodel import key_sha256, load_key
+from autograder.naming import safe_name
 from autograder.results import RESULT_SCHEMA, RESULT_SCHEMA_VERSION
 
 WORKER_MEMORY_BYTES = int(1.5 * 1024**3)  # a grading worker with its kernel, typically
@@ -55,14 +61,13 @@ def _read_int(path: str) -> int | None:
 
 
 def available_memory() -> int | None:
-    """Bytes available now: MemAvailable, or less if this process's cgroup has a lower limit."""
-    avail = None
+    """Bytes available now: the system's available memory (psutil; MemAvailable on Linux), or
+    less if this process's cgroup has a lower limit."""
+    avail: int | None
     try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                avail = int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
+        avail = int(psutil.virtual_memory().available)
+    except (OSError, RuntimeError, ValueError, psutil.Error):
+        avail = None
     limit, used = _read_int("/sys/fs/cgroup/memory.max"), _read_int("/sys/fs/cgroup/memory.current")
     if limit is not None and used is not None:
         avail = min(avail, limit - used) if avail is not None else limit - used
@@ -77,23 +82,6 @@ def default_workers(per_worker: int = WORKER_MEMORY_BYTES) -> int:
 
 
 # ----------------------------------------------------------------------------- resume
-
-def safe_name(student_id: str) -> str:
-    """A file name for a student id: [a-z0-9._-] only; if anything had to change, a short hash of
-    the id is appended so that different ids never share a file."""
-    name = re.sub(r"[^a-z0-9._-]+", "_", student_id.lower()).strip("._")[:80]
-    if name != student_id or not name:
-        name = f"{name or 'student'}-{hashlib.sha256(student_id.encode()).hexdigest()[:8]}"
-    return name
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def kept_result(path: Path, student_id: str, submission_sha: str, key_sha: str) -> dict[str, Any] | None:
     """The stored result at ``path`` if it can be kept as it is, else None (grade again)."""
@@ -151,16 +139,47 @@ class BatchSummary:
         return d
 
 
+_HEADER = ("student", "score", "status", "time")
+
+
+def _sorted_rows(summary: BatchSummary) -> list[Row]:
+    return sorted(summary.rows, key=lambda r: ((r.name or r.student_id).lower(), r.student_id))
+
+
+def _cells(r: Row) -> tuple[str, str, str, str]:
+    return (f"{r.name} ({r.student_id})" if r.name else r.student_id,
+            f"{r.score:g}/{r.max_score:g}", r.status + (" (late)" if r.late else ""),
+            duration(r.seconds) if r.seconds is not None else "kept")
+
+
 def format_table(summary: BatchSummary) -> str:
-    rows = [(f"{r.name} ({r.student_id})" if r.name else r.student_id,
-             f"{r.score:g}/{r.max_score:g}", r.status + (" (late)" if r.late else ""),
-             duration(r.seconds) if r.seconds is not None else "kept")
-            for r in sorted(summary.rows, key=lambda r: ((r.name or r.student_id).lower(), r.student_id))]
-    header = ("student", "score", "status", "time")
+    """The summary table as plain text, one line per student (for logs and pipes)."""
+    rows = [_cells(r) for r in _sorted_rows(summary)]
+    header = _HEADER
     widths = [max(len(x[i]) for x in [header, *rows]) for i in range(4)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(x, widths, strict=True)).rstrip() for x in [header, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def rich_table(summary: BatchSummary) -> Table:
+    """The same table for a terminal, statuses in colour, with the totals per status."""
+    totals = Counter(r.status for r in summary.rows)
+    caption = ", ".join(f"{status} {n}" for status, n in sorted(totals.items()))
+    table = Table(*_HEADER, caption=caption, caption_justify="left")
+    table.columns[1].justify = table.columns[3].justify = "right"
+    for r in _sorted_rows(summary):
+        student, score, status, took = _cells(r)
+        table.add_row(student, score, Text(status, style=STATUS_STYLES.get(r.status, "")), took)
+    return table
+
+
+def print_table(summary: BatchSummary, stream: TextIO) -> None:
+    """``rich_table`` on a terminal, ``format_table`` anywhere else."""
+    if stream.isatty():
+        Console(file=stream).print(rich_table(summary))
+    else:
+        print(format_table(summary), file=stream)
 
 
 def _write_problems(out_dir: Path, problems: tuple[Problem, ...]) -> None:
@@ -171,11 +190,11 @@ def _write_problems(out_dir: Path, problems: tuple[Problem, ...]) -> None:
 # ----------------------------------------------------------------------------- the batch
 
 def _job(found: FoundSubmission, sha: str, out_dir: Path, key_path: Path, key_sha: str,
-         options: GradeOptions, max_score: float) -> Job:
+         options: GradeOptions, max_score: float, assignment: Assignment) -> Job:
     name = safe_name(found.student.id)
     return Job(submission=str(found.path), origin=found.origin, submission_sha256=sha,
                student=dataclasses.asdict(found.student), key_path=str(key_path.resolve()),
-               key_sha256=key_sha, options=options_to_dict(options),
+               key_sha256=key_sha, assignment=str(assignment.root), options=options_to_dict(options),
                result_path=str(out_dir / "results" / f"{name}.json"),
                log_path=str(out_dir / "logs" / f"{name}.log"), max_score=max_score)
 
@@ -192,7 +211,8 @@ def _outcome(future: Future[Outcome], job: Job) -> Outcome:
             return Outcome(job.who.id, "grader_error", 0.0, job.max_score, 0.0, reason)
 
 
-def grade_batch(path: Path, key_path: Path, out_dir: Path, *, workers: int | None = None,
+def grade_batch(path: Path, key_path: Path, out_dir: Path, *, assignment: Assignment,
+                workers: int | None = None,
                 options: GradeOptions | None = None, executor: Executor | None = None,
                 progress: ProgressSink | None = None, grade_fn: GradeFn | None = None) -> BatchSummary:
     """Grade every submission found in ``path`` (folder or .zip) into ``out_dir``.
@@ -201,15 +221,14 @@ def grade_batch(path: Path, key_path: Path, out_dir: Path, *, workers: int | Non
     ``default_workers()``) running ``grade_fn`` (default: ``autograder.api.grade``). Raises only
     when the batch cannot run (key, contract or submissions unreadable); a failure on one
     submission is that submission's ``grader_error`` result."""
-    from autograder.contract import load_contract
-
-    started, started_at = time.monotonic(), _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    started, started_at = time.monotonic(), _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     options = options or GradeOptions()
     progress = progress or NullProgress()
     key_path, out_dir = Path(key_path), Path(out_dir)
-    load_key(key_path)  # a missing or broken key stops the batch before anything runs
+    key = load_key(key_path)  # a missing or broken key stops the batch before anything runs
+    check_same(assignment, key.assignment, "answer key", where=str(key_path))
     key_sha = key_sha256(key_path)
-    max_score = load_contract().max_score
+    max_score = assignment.contract.max_score
     if executor is not None and grade_fn is not None:
         raise ValueError("pass grade_fn to your executor, not to grade_batch")
 
@@ -223,7 +242,7 @@ def grade_batch(path: Path, key_path: Path, out_dir: Path, *, workers: int | Non
             raise BatchError(f"No notebook to grade in {path} (layout: {found.layout}).",
                              where=str(out_dir / "problems.txt"),
                              fix="check the path; problems.txt says what was found instead.")
-        rows, jobs = _plan(found, out_dir, key_path, key_sha, options, max_score)
+        rows, jobs = _plan(found, out_dir, key_path, key_sha, options, max_score, assignment)
         if executor is None:
             workers = workers or default_workers()
             executor = LocalProcessExecutor(workers, grade_fn)
@@ -238,11 +257,11 @@ def grade_batch(path: Path, key_path: Path, out_dir: Path, *, workers: int | Non
 
 
 def _plan(found: Discovery, out_dir: Path, key_path: Path, key_sha: str, options: GradeOptions,
-          max_score: float) -> tuple[list[Row], list[Job]]:
+          max_score: float, assignment: Assignment) -> tuple[list[Row], list[Job]]:
     """Rows for the results that are kept; jobs for the rest."""
     rows, jobs = [], []
     for f in found.submissions:
-        job = _job(f, sha256_file(f.path), out_dir, key_path, key_sha, options, max_score)
+        job = _job(f, sha256_file(f.path), out_dir, key_path, key_sha, options, max_score, assignment)
         kept = kept_result(Path(job.result_path), f.student.id, job.submission_sha256, key_sha)
         if kept is None:
             jobs.append(job)
@@ -269,13 +288,16 @@ def _run(executor: Executor, jobs: list[Job], found: Discovery, out_dir: Path, p
     except BaseException:  # Ctrl-C: stop the workers; what is written stays written
         executor.shutdown(cancel=True)
         raise
-    executor.shutdown()
-    progress.finish()
+    else:
+        executor.shutdown()
+    finally:
+        progress.finish()  # also on Ctrl-C: a terminal's progress bar must be closed
     return rows
 
 
 def cli_grade_batch(path: Path, key: Path, out: Path, workers: int | None = None, *,
-                    options: GradeOptions | None = None, progress: ProgressSink | None = None,
+                    assignment: Assignment, options: GradeOptions | None = None,
+                    progress: ProgressSink | None = None,
                     stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """``autograder grade-batch``: the exit code. 0 when grading ran (whatever the scores); the
     error's ``exit_code`` when the batch could not run (key, datasets, submissions path)."""
@@ -286,8 +308,8 @@ def cli_grade_batch(path: Path, key: Path, out: Path, workers: int | None = None
     try:
         load_key(Path(key))
         if options.datasets_dir is None:  # verify once here rather than in every worker
-            options = dataclasses.replace(options, datasets_dir=data.verify_cache())
-        summary = grade_batch(path, key, out, workers=workers, options=options,
+            options = dataclasses.replace(options, datasets_dir=data.verify_cache(assignment.datasets))
+        summary = grade_batch(path, key, out, assignment=assignment, workers=workers, options=options,
                               progress=progress or TerminalProgress(stderr))
     except AutograderError as exc:
         print(f"error: {exc.message()}", file=stderr)
@@ -296,7 +318,7 @@ def cli_grade_batch(path: Path, key: Path, out: Path, workers: int | None = None
         print("interrupted: the results written so far are kept; run the same command again to "
               "grade the rest.", file=stderr)
         return 130
-    print(format_table(summary), file=stdout)
+    print_table(summary, stdout)
     n_err, n_prob = summary.count(status="grader_error"), len(summary.problems)
     print(f"\n{len(summary.rows)} submission(s) ({summary.count(action='kept')} kept from an earlier run), "
           f"{n_err} grader error(s), {n_prob} discovery problem(s) (see {Path(out) / 'problems.txt'}).\n"

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from autograder.assignment import Assignment
 
 TARGETS = ("csv", "moodle", "canvas", "gradescope", "gradescope-bundle")
 
@@ -28,10 +32,9 @@ def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Pa
                worksheet: Path | None = None, gradebook: Path | None = None,
                assignment_name: str | None = None, assignment_id: str | None = None,
                points_possible: float | None = None, datasets_dir: Path | None = None,
-               echo: Callable[[str], None] = print) -> int:
+               assignment: Assignment | None = None, echo: Callable[[str], None] = print) -> int:
     """Run one export. Returns the exit code: 0, or 1 when something was skipped or left
     unmatched (the files are still written; what was left out is listed)."""
-    from autograder.contract import load_contract
     from autograder.keymodel import load_key
     from autograder.report import load_results, parse_due, safe_name
 
@@ -43,7 +46,9 @@ def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Pa
 
         if key_path is None:
             raise ValueError("the Gradescope bundle needs --key")
-        zpath = write_bundle(out, key_path, lang=lang, reveal=reveal, datasets_dir=datasets_dir)
+        if assignment is None:
+            raise ValueError("the Gradescope bundle needs the assignment (--assignment)")
+        zpath = write_bundle(out, key_path, assignment, lang=lang, reveal=reveal, datasets_dir=datasets_dir)
         echo(f"Gradescope autograder written to {out} and {zpath} (upload the zip)")
         return 0
     if results_dir is None:
@@ -52,7 +57,6 @@ def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Pa
     results = [r for _, r in loaded.results]
     _report(echo, "skipped files", loaded.skipped)
     bad = bool(loaded.skipped)
-    contract = load_contract()
     due_dt = parse_due(due)
 
     if target == "csv":
@@ -66,7 +70,7 @@ def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Pa
         if worksheet is None:
             raise ValueError("the Moodle export needs --worksheet (the downloaded grading worksheet CSV)")
         key = load_key(key_path) if key_path else None
-        m = moodle.write(worksheet, results, out, key=key, contract=contract, lang=lang, reveal=reveal,
+        m = moodle.write(worksheet, results, out, key=key, assignment=assignment, lang=lang, reveal=reveal,
                          due=due_dt, maximum_grade=points_possible)
         echo(f"{len(m.fill.matches)} grades written to {m.worksheet}; feedback files in {m.feedback_zip}")
         _report(echo, "results with no worksheet row", m.fill.unmatched_results)
@@ -93,7 +97,7 @@ def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Pa
 
         out.mkdir(parents=True, exist_ok=True)
         for r in results:
-            data = results_json(r, lang=lang, reveal=reveal, due=due_dt, contract=contract)
+            data = results_json(r, lang=lang, reveal=reveal, due=due_dt, assignment=assignment)
             (out / f"{safe_name(r.student.id)}.results.json").write_text(
                 json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
         echo(f"{len(results)} Gradescope results.json files written to {out}")

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import templating
-from autograder.contract import Contract, load_contract
+from autograder.assignment import Assignment, load_assignment
 from autograder.errors import AutograderError
 from autograder.i18n import translate
 from autograder.keymodel import load_key
@@ -51,18 +51,18 @@ from autograder.report import (
 from autograder.results import GradeResult, load_result
 
 VISIBILITY = ("hidden", "after_due_date", "after_published", "visible")
-PACKAGE_PARTS = ("pyproject.toml", "README.md", "autograder", "templates", "reference", "assignments")
+PACKAGE_PARTS = ("pyproject.toml", "README.md", "LICENSE", "autograder", "templates", "assignments")
 
 
 def _f(x: float) -> str:
     return templating.format_number(float(x))
 
 
-def _summary(result: GradeResult, contract: Contract | None, lang: str) -> str:
+def _summary(result: GradeResult, assignment: Assignment | None, lang: str) -> str:
     lines = [f"{translate('report_total', lang)}: {_f(result.score)} / {_f(result.max_score)}"]
     lines += [str(m) for m in result.messages]
     for e in result.exercises:
-        line = f"{exercise_title(e, contract, lang)}: {_f(e.score)} / {_f(e.max_score)}"
+        line = f"{exercise_title(e, assignment, lang)}: {_f(e.score)} / {_f(e.max_score)}"
         if e.status not in ("ok", "not_computed") and result.status == "graded":
             line += f" ({translate(f'status_{e.status}', lang)})"
         lines.append(line)
@@ -77,13 +77,13 @@ def _summary(result: GradeResult, contract: Contract | None, lang: str) -> str:
 
 def results_json(result: GradeResult, *, lang: str = "pt", reveal: str = "never",
                  due: datetime | None = None, now: datetime | None = None,
-                 contract: Contract | None = None) -> dict[str, Any]:
+                 assignment: Assignment | None = None) -> dict[str, Any]:
     """Gradescope's results.json for one grading result (plain data, JSON-ready)."""
     show = may_show_expected(reveal, due, now)
     tests: list[dict[str, Any]] = []
     answers: list[str] = []
     for e in result.exercises:
-        title = exercise_title(e, contract, lang)
+        title = exercise_title(e, assignment, lang)
         err = error_sentence(e, lang)
         for i, c in enumerate(e.checks, start=1):
             out = [check_message(c, lang, show)]
@@ -107,7 +107,7 @@ def results_json(result: GradeResult, *, lang: str = "pt", reveal: str = "never"
     return {
         "score": float(result.score),
         "execution_time": int(round(sum(e.seconds for e in result.exercises))),
-        "output": _summary(result, contract, lang),
+        "output": _summary(result, assignment, lang),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -174,7 +174,7 @@ else
     GRADE_CMD="${{AUTOGRADER_GS_GRADE_CMD:-autograder grade}}"
 fi
 mkdir -p "$OUT"
-convert=("$PY" -m autograder.export.gradescope --lang "${{AUTOGRADER_GS_LANG:-{lang}}}"
+convert=("$PY" -m autograder.export.gradescope --assignment {assignment} --lang "${{AUTOGRADER_GS_LANG:-{lang}}}"
          --reveal "${{AUTOGRADER_GS_REVEAL:-{reveal}}}" --metadata "$ROOT/submission_metadata.json")
 shopt -s nullglob
 subs=("$ROOT"/submission/*.ipynb)
@@ -183,7 +183,7 @@ if [ "${{#subs[@]}}" -eq 0 ]; then
 fi
 rm -f "$OUT/result.json"
 # shellcheck disable=SC2086
-$GRADE_CMD "${{subs[0]}}" --key "$SRC/key.json" --out "$OUT/result.json" \\
+$GRADE_CMD "${{subs[0]}}" --assignment {assignment} --key "$SRC/key.json" --out "$OUT/result.json" \\
     --lang "${{AUTOGRADER_GS_LANG:-{lang}}}" >"$OUT/grader.log" 2>&1
 echo "grader exit status $?"
 cat "$OUT/grader.log"
@@ -224,7 +224,8 @@ def _executable(path: Path, text: str) -> None:
     path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
 
-def write_bundle(out_dir: Path, key_path: Path, *, lang: str = "pt", reveal: str = "never",
+def write_bundle(out_dir: Path, key_path: Path, assignment: Assignment, *, lang: str = "pt",
+                 reveal: str = "never",
                  datasets_dir: Path | None = None) -> Path:
     """Write the bundle folder ``out_dir`` and ``out_dir.zip`` (files at the zip's root, as
     Gradescope wants); returns the zip's path."""
@@ -240,7 +241,8 @@ def write_bundle(out_dir: Path, key_path: Path, *, lang: str = "pt", reveal: str
         shutil.copytree(datasets_dir, out_dir / "data")
     env = _environment(key_path)
     _executable(out_dir / "setup.sh", SETUP_SH.format(pins=_pins(env), python=env.get("python", "?")))
-    _executable(out_dir / "run_autograder", RUN_AUTOGRADER.format(lang=lang, reveal=reveal))
+    _executable(out_dir / "run_autograder", RUN_AUTOGRADER.format(lang=lang, reveal=reveal,
+                                                                  assignment=assignment.name))
     zpath = out_dir.with_suffix(".zip")
     with zipfile.ZipFile(zpath, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(out_dir.rglob("*")):
@@ -278,6 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--reveal", choices=REVEALS, default="never")
     p.add_argument("--due", default=None, help="ISO 8601 due date (default: from --metadata)")
     p.add_argument("--metadata", type=Path, default=None, help="Gradescope's submission_metadata.json")
+    p.add_argument("--assignment", default=None, help="the assignment's name or folder (for titles)")
     p.add_argument("--no-submission", action="store_true", help="write a 0-score results.json")
     p.add_argument("--grader-failed", type=Path, default=None, metavar="LOG",
                    help="write a 0-score results.json saying the grader failed")
@@ -300,12 +303,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("warning: --reveal after_due without a due date: expected values stay hidden", file=sys.stderr)
         reveal = "never"
     try:
-        contract: Contract | None = load_contract()
+        assignment: Assignment | None = load_assignment(a.assignment)
     except AutograderError:
-        contract = None
+        assignment = None
     result = load_result(Path(a.paths[0]))
     data = results_json(result, lang=a.lang, reveal=reveal, due=due, now=datetime.now(timezone.utc),
-                        contract=contract)
+                        assignment=assignment)
     _write_json(Path(a.paths[1]), data)
     return 0
 

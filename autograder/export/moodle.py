@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from autograder import templating
-from autograder.contract import Contract
+from autograder.assignment import Assignment
 from autograder.errors import AutograderError
 from autograder.export import csvfile
 from autograder.i18n import translate
@@ -84,7 +84,7 @@ def result_participant(r: GradeResult) -> str | None:
     return None
 
 
-def feedback_comment(result: GradeResult, contract: Contract | None = None, lang: str = "pt") -> str:
+def feedback_comment(result: GradeResult, assignment: Assignment | None = None, lang: str = "pt") -> str:
     """A short translated comment: total, per-exercise scores, submission-level problems."""
     f = templating.format_number
     parts = [translate("feedback_total", lang, score=f(float(result.score)), max=f(float(result.max_score)))]
@@ -103,7 +103,7 @@ def _who(r: GradeResult) -> str:
 
 
 def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str = "pt",
-                   contract: Contract | None = None, maximum_grade: float | None = None,
+                   assignment: Assignment | None = None, maximum_grade: float | None = None,
                    comment: Callable[[GradeResult], str] | None = None) -> WorksheetFill:
     """Write Grade (scaled to the row's Maximum Grade) and Feedback comments for matched rows."""
     sheet = csvfile.read(worksheet)
@@ -123,7 +123,7 @@ def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str 
             f"(its columns: {', '.join(header)}).",
             fix="pass the CSV from 'Download grading worksheet' (enable 'Offline grading "
                 "worksheet' in the assignment's feedback types), not a gradebook export.")
-    comment = comment or (lambda r: feedback_comment(r, contract, lang))
+    comment = comment or (lambda r: feedback_comment(r, assignment, lang))
 
     def cell(row: list[str], key: str) -> str:
         i = col[key]
@@ -229,7 +229,7 @@ class MoodleExport:
 
 
 def write(worksheet_path: Path, results: Sequence[GradeResult], out_dir: Path, *,
-          key: AnswerKey | None, contract: Contract | None, lang: str = "pt", reveal: str = "never",
+          key: AnswerKey | None, assignment: Assignment | None, lang: str = "pt", reveal: str = "never",
           due: datetime | None = None, now: datetime | None = None,
           maximum_grade: float | None = None) -> MoodleExport:
     """Write ``<worksheet>_filled.csv`` and ``feedback_files.zip`` into ``out_dir``."""
@@ -243,8 +243,8 @@ def write(worksheet_path: Path, results: Sequence[GradeResult], out_dir: Path, *
         raise AutograderError(f"The grading worksheet is not UTF-8 ({exc}).", where=str(worksheet_path),
                               fix="download it again from Moodle without opening and re-saving it "
                                   "in a spreadsheet program.") from None
-    fill = fill_worksheet(text, results, lang=lang, contract=contract, maximum_grade=maximum_grade)
-    reports = {m.result.student.id: student_report(m.result, key, contract, lang=lang, reveal=reveal,  # type: ignore[arg-type]
+    fill = fill_worksheet(text, results, lang=lang, assignment=assignment, maximum_grade=maximum_grade)
+    reports = {m.result.student.id: student_report(m.result, key, assignment, lang=lang, reveal=reveal,  # type: ignore[arg-type]
                                                    due=due, now=now, fmt="html")
                for m in fill.matches}
     out_dir = Path(out_dir)

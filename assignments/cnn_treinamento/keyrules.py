@@ -1,0 +1,257 @@
+"""This sheet's answer-key rules: which quantities each computed exercise has, and their tolerances.
+
+``assemble(answers, runs)`` turns the finished reference runs into ``KeyParts`` (quantities,
+drift verdicts, and the sheet's published 2021 numbers under the quantity ids). The engine adds
+timings, run counts, the official letters and the assignment's identity.
+
+Band floors for training quantities (see ``autograder.sdk.BandPolicy``): MSE rel 0.35 / abs 2,
+MAE 0.25 / 0.5, cross-entropy 0.5 / 0.05, accuracy 0 / 0.06, k = 3. Runs of exercises 7 and 8
+can end with a dead ReLU output unit (the model predicts 0 for every house, MSE ≈ 586): such a
+run is flagged degenerate, kept in the band and left out of the std.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from autograder.sdk import (
+    BandPolicy,
+    Drift,
+    KeyParts,
+    Quantity,
+    Run,
+    band_quantity,
+    close,
+    curve,
+    drift_verdict,
+    exact,
+    first_with,
+    reproduces,
+)
+
+MSE_POLICY = BandPolicy(rel=0.35, abs=2.0)
+MAE_POLICY = BandPolicy(rel=0.25, abs=0.5)
+CE_POLICY = BandPolicy(rel=0.5, abs=0.05)
+ACC_POLICY = BandPolicy(rel=0.0, abs=0.06)
+POLICIES = {"MSE": MSE_POLICY, "MAE": MAE_POLICY, "cross-entropy": CE_POLICY, "accuracy": ACC_POLICY}
+
+# ex3's exact values: -log(0.2 + 1e-5) and 4·0.2² + 0.8², summed over the vector
+EX3_LOSS_EC = 1.6093879136840585
+EX3_LOSS_QU = 0.8
+
+
+def _deterministic(runs: Sequence[Run]) -> Run:
+    return [r for r in runs if r.seeding == "deterministic"][0]
+
+
+def ex1_quantities(run: Run) -> list[Quantity]:
+    ref = run.data["reference"]
+    var = run.data["variants"]
+    src = "reference/ex01_losses.py, lbfgs converged (tol=1e-8)"
+    qs = [close("ex1.y_hat", "P(y=1) from the logistic regression, per instance",
+                ref["y_hat"], 0.0, 1e-3, src,
+                {"default_tolerance": var["default_tolerance"]["y_hat"]})]
+    for name, values in ref["per_instance"].items():
+        variants = {}
+        if name == "loss_hi":
+            variants["hinge_01_labels"] = var["hinge_01_labels"]["per_instance"]["loss_hi"]
+        qs.append(close(f"ex1.{name}", f"per-instance {name}", values, 0.0, 1e-3, src, variants))
+        mean_variants = {}
+        if name == "loss_hi":
+            mean_variants["hinge_01_labels"] = var["hinge_01_labels"]["means"]["loss_hi"]
+        qs.append(close(f"ex1.mean.{name}", f"mean {name}", ref["means"][name], 0.0, 5e-4, src,
+                        mean_variants))
+    qs.append(exact("ex1.order", "losses ordered from smallest to largest mean",
+                    ref["order_smallest_first"], src))
+    return qs
+
+
+def ex3_quantities(run: Run) -> list[Quantity]:
+    ref, var = run.data["reference"], run.data["variants"]
+    src = "reference/ex03_init_losses.py"
+    return [
+        close("ex3.loss_ec", "categorical cross-entropy at initialisation", ref["loss_ec"], 0.0,
+              1e-3, src, {"mean_instead_of_sum": var["mean_instead_of_sum"]["loss_ec"]}),
+        close("ex3.loss_qu", "quadratic loss at initialisation", ref["loss_qu"], 0.0, 1e-3, src,
+              {"mean_instead_of_sum": var["mean_instead_of_sum"]["loss_qu"]}),
+    ]
+
+
+_EX7_METRICS = {
+    "loss": ("training MSE, last epoch", MSE_POLICY),
+    "mae": ("training MAE, last epoch", MAE_POLICY),
+    "val_loss": ("validation (test) MSE, last epoch", MSE_POLICY),
+    "val_mae": ("validation (test) MAE, last epoch", MAE_POLICY),
+}
+
+
+def ex7_quantities(runs: Sequence[Run]) -> list[Quantity]:
+    src = "reference/ex07_adam_decay.py"
+    qs: list[Quantity] = []
+    for model in ("A", "B"):
+        for metric, (desc, policy) in _EX7_METRICS.items():
+            qs.append(band_quantity(
+                f"ex7.{model}.final.{metric}", f"model {model}: {desc}", "", runs,
+                lambda d, m=model, k=metric: d[m]["final"][k],
+                lambda d, m=model: d[m]["dead_output"], policy, src))
+        det = _deterministic(runs).data[model]
+        qs.append(exact(f"ex7.{model}.params", f"model {model}: parameters", det["params"], src))
+        qs.append(exact(f"ex7.{model}.epochs", f"model {model}: epochs",
+                        len(det["history"]["loss"]), src))
+        summary = first_with(runs, "model", model)
+        if summary:
+            opt = summary.get("optimizer") or {}
+            qs.append(exact(f"ex7.{model}.optimizer_class", f"model {model}: optimizer",
+                            opt.get("class"), src))
+            qs.append(exact(f"ex7.{model}.layers", f"model {model}: layers",
+                            [[la.get("class"), la.get("units"), la.get("activation")]
+                             for la in summary["layers"]], src))
+    det_b = _deterministic(runs).data["B"]["history"]
+    qs.append(close("ex7.B.learning_rate", "model B: learning rate per epoch (scheduler)",
+                    det_b.get("learning_rate"), 1e-4, 1e-6, src))
+    qs.append(close("ex7.A.learning_rate", "model A: learning rate (Adam default)", 0.001,
+                    1e-4, 1e-7, src))
+    fp = first_with(runs, "x_test_mean", "data")
+    if fp is not None:
+        data = [r for r in runs if "data" in r.data][0].data["data"]
+        qs.append(close("ex7.data.x_train_col_mean", "training features after z-score: column means",
+                        data["x_train_mean"], 0.0, 1e-3, src,
+                        {"not_normalised": data["variants"]["not_normalised"]["x_train_mean"]}))
+        qs.append(close("ex7.data.x_test_col_mean",
+                        "test features normalised with the TRAINING mean/std: column means",
+                        data["x_test_mean"], 0.0, 1e-3, src,
+                        {"normalised_with_test_statistics":
+                             data["variants"]["normalised_with_test_statistics"]["x_test_mean"],
+                         "not_normalised": data["variants"]["not_normalised"]["x_test_mean"]}))
+    return qs
+
+
+def ex8_quantities(runs: Sequence[Run]) -> list[Quantity]:
+    src = "reference/ex08_batch_size.py"
+    det = _deterministic(runs).data
+    qs = [exact("ex8.epochs", "epochs per batch size, int(log2(512*batch))",
+                {b: v["epochs"] for b, v in det["by_batch"].items()}, src),
+          exact("ex8.ranking", "two best and two worst batch sizes (deterministic run)",
+                {"best": det["ranking"]["best"], "worst": det["ranking"]["worst"]}, src)]
+    for b in det["by_batch"]:
+        qs.append(band_quantity(
+            f"ex8.test_mse.{b}", f"batch {b}: test MSE after training", "", runs,
+            lambda d, b=b: d["by_batch"][b]["test_mse"],
+            lambda d, b=b: d["by_batch"][b]["dead_output"], MSE_POLICY, src))
+    return qs
+
+
+_EX10_METRICS = {
+    "train_loss": ("loss on the training images", CE_POLICY),
+    "train_accuracy": ("accuracy on the training images", ACC_POLICY),
+    "test_loss": ("loss on the test images", CE_POLICY),
+    "test_accuracy": ("accuracy on the test images", ACC_POLICY),
+}
+
+
+def ex10_quantities(runs: Sequence[Run]) -> list[Quantity]:
+    src = "reference/ex10_inception_resnet.py"
+    det = _deterministic(runs).data
+    qs = [
+        exact("ex10.train_images", "number of training images", det["data"]["train_images"], src),
+        close("ex10.x_max", "largest pixel value after preprocessing", det["data"]["x_max"], 0.0,
+              1e-6, src, {"not_divided_by_255": 255.0}),
+    ]
+    for name in ("Inception", "ResNet"):
+        qs.append(exact(f"ex10.{name}.params", f"{name}: parameters", det[name]["params"], src))
+        qs.append(exact(f"ex10.{name}.epochs", f"{name}: epochs", len(det[name]["history"]["loss"]),
+                        src))
+        for metric, (desc, policy) in _EX10_METRICS.items():
+            qs.append(band_quantity(
+                f"ex10.{name}.{metric}", f"{name}: {desc}", "", runs,
+                lambda d, n=name, m=metric: d[n][m], lambda d: False, policy, src))
+        steps = first_with(runs, "steps", name)
+        if steps:
+            qs.append(exact(f"ex10.{name}.steps", f"{name}: batches per epoch", steps, src,
+                            variants={"trained_on_all_images": math.ceil(60000 / 64)}))
+        summary = first_with(runs, "model", name)
+        if summary and summary.get("optimizer"):
+            opt = summary["optimizer"]
+            qs.append(exact(f"ex10.{name}.optimizer_class", f"{name}: optimizer", opt["class"], src))
+            qs.append(close(f"ex10.{name}.learning_rate", f"{name}: SGD learning rate",
+                            opt["learning_rate"], 1e-4, 0.0, src))
+            qs.append(close(f"ex10.{name}.momentum", f"{name}: SGD momentum", opt["momentum"],
+                            1e-4, 0.0, src))
+    return qs
+
+
+def curve_quantities(exercise: str, runs: Sequence[Run]) -> list[Quantity]:
+    """Per-epoch curves and their envelopes, for the reports' plots."""
+    if exercise == "ex7":
+        return [curve(f"ex7.{m}.curve.{k}", f"model {m}: {k} per epoch", runs,
+                      lambda d, m=m, k=k: d[m]["history"][k], "reference/ex07_adam_decay.py")
+                for m in ("A", "B") for k in ("loss", "val_loss")]
+    if exercise == "ex10":
+        return [curve(f"ex10.{n}.curve.loss", f"{n}: training loss per epoch", runs,
+                      lambda d, n=n: d[n]["history"]["loss"], "reference/ex10_inception_resnet.py")
+                for n in ("Inception", "ResNet")]
+    return []
+
+
+def _ex8_details(runs: Sequence[Run]) -> dict[str, Any]:
+    worst = sum(sorted(r.data["ranking"]["worst"]) == [128, 256] for r in runs)
+    best = sum(sorted(r.data["ranking"]["best"]) == [4, 16] for r in runs)
+    return {"runs_with_official_worst_128_256": worst, "runs_with_official_best_4_16": best,
+            "per_run": [{"seeding": r.seeding, "index": r.index, **r.data["ranking"]} for r in runs]}
+
+
+def published(sheet: Mapping[str, Any]) -> dict[str, Any]:
+    """The sheet's 2021 numbers (``answers.json`` ``sheet_2021``) under the key's quantity ids."""
+    out: dict[str, Any] = {}
+    if "1" in sheet:
+        out["ex1.y_hat"] = sheet["1"]["y_hat"]
+        out.update({f"ex1.mean.{k}": v for k, v in sheet["1"]["means"].items()})
+    if "3" in sheet:
+        out.update({f"ex3.{k}": v for k, v in sheet["3"].items()})
+    if "7" in sheet:
+        out.update({f"ex7.{m}.final.{k}": v for m in ("A", "B") for k, v in sheet["7"][m].items()})
+        out["ex7.A.params"] = out["ex7.B.params"] = sheet["7"].get("params")
+    if "8" in sheet:
+        out.update({f"ex8.test_mse.{b}": v for b, v in sheet["8"]["test_mse"].items()})
+    if "10" in sheet:
+        out.update({f"ex10.{n}.{k}": v for n in ("Inception", "ResNet")
+                    for k, v in sheet["10"][n].items()})
+    return out
+
+
+def assemble(answers: Mapping[str, Any], runs: Sequence[Run]) -> KeyParts:
+    """Every quantity and drift verdict of the key, from the finished runs of every exercise."""
+    by_ex: dict[str, list[Run]] = {}
+    for r in runs:
+        by_ex.setdefault(r.exercise, []).append(r)
+    quantities: list[Quantity] = []
+    drift: dict[str, Drift] = {}
+    letters = answers["answers"]
+    if "ex1" in by_ex:
+        quantities += ex1_quantities(by_ex["ex1"][0])
+        means = by_ex["ex1"][0].data["reference"]["means"]
+        sheet = answers["sheet_2021"]["1"]["means"]
+        ok = all(round(means[k], 4) == round(v, 4) for k, v in sheet.items())
+        drift["ex1"] = reproduces(1, letters["1"]["letter"], ok,
+                                  "the four means reproduce the sheet to 4 d.p." if ok else
+                                  "the four means do NOT reproduce the sheet to 4 d.p.")
+    if "ex3" in by_ex:
+        quantities += ex3_quantities(by_ex["ex3"][0])
+        ref = by_ex["ex3"][0].data["reference"]
+        ok = abs(ref["loss_ec"] - EX3_LOSS_EC) < 1e-12 and abs(ref["loss_qu"] - EX3_LOSS_QU) < 1e-12
+        drift["ex3"] = reproduces(3, letters["3"]["letter"], ok,
+                                  "CE = 1.6094 and quadratic = 0.8 reproduce exactly." if ok else
+                                  "the values do NOT reproduce the sheet.")
+    if "ex7" in by_ex:
+        quantities += ex7_quantities(by_ex["ex7"]) + curve_quantities("ex7", by_ex["ex7"])
+        drift["ex7"] = drift_verdict(7, letters["7"]["letter"], by_ex["ex7"])
+    if "ex8" in by_ex:
+        quantities += ex8_quantities(by_ex["ex8"])
+        drift["ex8"] = drift_verdict(8, letters["8"]["letter"], by_ex["ex8"], _ex8_details(by_ex["ex8"]))
+    if "ex10" in by_ex:
+        quantities += ex10_quantities(by_ex["ex10"]) + curve_quantities("ex10", by_ex["ex10"])
+        drift["ex10"] = drift_verdict(10, letters["10"]["letter"], by_ex["ex10"])
+    return KeyParts(quantities=tuple(quantities), drift=drift,
+                    published=published(answers.get("sheet_2021", {})))

@@ -1,0 +1,1 @@
+"""Soluções de referência do Módulo II: funções que devolvem dados simples (JSON)."""

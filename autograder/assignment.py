@@ -1,0 +1,550 @@
+"""Assignments as plug-ins: the one interface between the engine and an exercise sheet.
+
+The engine knows no exercise. Everything about one sheet lives in its folder::
+
+    <folder>/
+      __init__.py        a Python package; ``hooks`` = an object satisfying ``AssignmentHooks``
+      assignment.toml    name, version, title, profiles, datasets, key runs, plots, fast mode
+      contract.json      which names are read after which part, their types, the checks
+      source.md          the one authored source of the notebooks (Portuguese in this course)
+      answers.json       the official letters (and the values the sheet publishes)
+      messages.json      the assignment's own sentences, ``{"pt": {id: text}, "en": {...}}``
+      example.toml       the built-in example class (optional)
+      key_report.md      the key report's introduction (optional)
+      reference/         reference solutions: functions returning plain data
+      keys/<profile>/    the committed answer keys (``key.json``, ``report.md``, ``runs/``)
+      generated/         the committed student and solution notebooks
+
+An assignment is found by name through the ``dl_autograder.assignments`` entry-point group
+(``[project.entry-points."dl_autograder.assignments"]`` in a ``pyproject.toml``) or by the path
+of its folder. ``load_assignment`` reads the folder into a frozen ``Assignment``; the engine
+passes that object down explicitly (there is no registry).
+
+The code of an assignment talks to the engine only through ``autograder.sdk`` (public helpers)
+and the data types named here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import sys
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import metadata
+from pathlib import Path
+from types import MappingProxyType, ModuleType
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from autograder.errors import AssignmentError
+
+if TYPE_CHECKING:
+    from autograder.authoring import Module
+    from autograder.contract import Contract
+    from autograder.keymodel import Drift, Quantity
+
+ENTRY_POINT_GROUP = "dl_autograder.assignments"
+MANIFEST = "assignment.toml"
+
+Extracted = Mapping[str, Mapping[str, Any]]  # part id -> name -> plain value read by the probe
+Progress = Callable[[str], None]
+
+
+def _freeze(value: Any) -> Any:
+    """TOML lists become tuples, so profile settings render as the authored source expects."""
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named set of run settings (``full``: the sheet's; ``smoke``: the same code on less work).
+
+    Settings are read as ``profile.<setting>`` (in the authored source's templates and in
+    reference code) or ``profile["<setting>"]``.
+    """
+
+    name: str
+    settings: Mapping[str, Any]
+
+    def __getattr__(self, item: str) -> Any:
+        if item.startswith("__") or item in ("name", "settings"):
+            raise AttributeError(item)
+        try:
+            return self.settings[item]
+        except KeyError:
+            raise AttributeError(f"profile {self.name!r} has no setting {item!r}") from None
+
+    def __getitem__(self, item: str) -> Any:
+        return self.settings[item]
+
+    def replace(self, **changes: Any) -> Profile:
+        """A copy with some settings changed (fast mode replays fewer epochs)."""
+        unknown = set(changes) - set(self.settings)
+        if unknown:
+            raise KeyError(f"profile {self.name!r} has no setting(s) {sorted(unknown)}")
+        return Profile(self.name, MappingProxyType({**self.settings, **changes}))
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"name": ..., setting: value}``, lists for tuples (as recorded in keys and notebooks)."""
+        return {"name": self.name, **{k: _thaw(v) for k, v in self.settings.items()}}
+
+
+@dataclass(frozen=True)
+class DatasetFile:
+    """One file the assignment's code reads from the Keras cache, relative to ``datasets/``."""
+
+    dataset: str
+    relpath: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset: its files and the module whose ``load_data()`` downloads it (optional)."""
+
+    name: str
+    files: tuple[DatasetFile, ...]
+    loader: str = ""  # a module whose load_data() downloads it (e.g. under keras.datasets); "" if none
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One reference run the key builder executes in a fresh process."""
+
+    exercise: str  # contract exercise id
+    seeding: str  # "deterministic" | "sheet" (seeded as the sheet says: the honest spread)
+    index: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.exercise}-{self.seeding}-{self.index}"
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished reference run: its spec and the plain data it returned."""
+
+    exercise: str
+    seeding: str
+    index: int
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class KeyParts:
+    """What an assignment contributes to its answer key (the engine adds the rest)."""
+
+    quantities: tuple[Quantity, ...]
+    drift: Mapping[str, Drift]  # exercise id -> does the official letter still hold today
+    published: Mapping[str, Any] = field(default_factory=dict)  # quantity id -> the sheet's value
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a curves plot: a series of the result, optionally the key's envelope."""
+
+    label: str  # message id (or literal text)
+    series: str  # "<series name>.<metric>", e.g. "A.loss"
+    envelope: str = ""  # quantity id of the key's min–max envelope, drawn only when revealed
+
+
+@dataclass(frozen=True)
+class PlotSpec:
+    """A plot of a report. ``curves``: per-epoch lines; ``by_key``: a mapping on a log2 axis
+    (e.g. test MSE by batch size) against the bands of ``band_prefix + key``."""
+
+    exercise: str
+    name: str  # file stem
+    title: str  # message id
+    kind: str  # "curves" | "by_key"
+    title_params: Mapping[str, str] = field(default_factory=dict)
+    ylabel: str = "plot_loss"
+    xlabel: str = "plot_epoch"
+    lines: tuple[Line, ...] = ()
+    series: str = ""  # by_key: the series holding the mapping
+    band_prefix: str = ""  # by_key: quantity ids are band_prefix + mapping key
+    log_y: bool = False
+
+
+@dataclass(frozen=True)
+class ExampleEdit:
+    """A change to one cell of the solution notebook: replace ``old`` by ``new`` (or prepend)."""
+
+    cell: str
+    old: str = ""
+    new: str = ""
+    prepend: str = ""
+
+
+@dataclass(frozen=True)
+class ExampleStudent:
+    name: str
+    participant: int
+    email: str
+    story: str  # what this submission shows
+    edits: tuple[ExampleEdit, ...] = ()
+    letters: Mapping[str, str] = field(default_factory=dict)  # exercise number -> letter
+    truncate: int = 0  # keep only the first N bytes (a malformed upload)
+
+
+@dataclass(frozen=True)
+class ExampleClass:
+    """The built-in example class: the solution notebook with typical changes per student."""
+
+    profile: str
+    students: tuple[ExampleStudent, ...]
+    time_overrides: Mapping[str, float] = field(default_factory=dict)
+    lms_name: str = ""
+
+
+@runtime_checkable
+class AssignmentHooks(Protocol):
+    """The code an assignment plugs into the engine. Everything else is data in its folder.
+
+    ``autograder.sdk.BaseHooks`` implements every member with a neutral default; an assignment
+    subclasses it and overrides what it computes.
+    """
+
+    def run_reference(self, assignment: Assignment, spec: RunSpec, profile: Profile,
+                      progress: Progress) -> dict[str, Any]:
+        """Compute one reference run (called in a fresh process) and return plain JSON data.
+
+        ``spec.seeding == "sheet"`` must seed as the sheet tells students to; the result should
+        hold ``"supports"``: the letters today's numbers support (for the drift verdict)."""
+        ...
+
+    def assemble_key(self, assignment: Assignment, profile: Profile,
+                     runs: Sequence[Run]) -> KeyParts:
+        """Turn every finished run into key quantities (value + explicit tolerance) and drift."""
+        ...
+
+    def own_letters(self, exercise: str, extracted: Extracted) -> list[str]:
+        """The letters the student's OWN numbers support (for consistency credit); [] if unknown.
+
+        ``extracted`` is untrusted plain data: never raise on odd values."""
+        ...
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An assignment as the engine sees it: its folder's files, read once, and its hooks."""
+
+    name: str
+    version: str
+    title: str
+    root: Path
+    manifest: Mapping[str, Any] = field(repr=False)
+    contract_sha256: str
+    hooks: AssignmentHooks = field(repr=False)
+
+    # -- identity -----------------------------------------------------------------------------
+    def identity(self) -> dict[str, str]:
+        """What results and keys record to say which assignment they belong to."""
+        return {"name": self.name, "version": self.version, "contract_sha256": self.contract_sha256}
+
+    # -- files --------------------------------------------------------------------------------
+    def path(self, *parts: str) -> Path:
+        return self.root.joinpath(*parts)
+
+    @cached_property
+    def contract(self) -> Contract:
+        """The answer contract, read and validated once."""
+        from autograder.contract import load_contract
+
+        return load_contract(self.path("contract.json"))
+
+    @cached_property
+    def authored(self) -> Module:
+        """The authored source, parsed and checked against the contract once."""
+        from autograder.authoring import load_source
+
+        return load_source(self)
+
+    @property
+    def source_path(self) -> Path:
+        return self.path("source.md")
+
+    @property
+    def generated_dir(self) -> Path:
+        return self.path("generated")
+
+    def key_path(self, profile: str = "full") -> Path:
+        """The committed key of ``profile``."""
+        return self.path("keys", profile, "key.json")
+
+    def answers(self) -> dict[str, Any]:
+        """``answers.json``: ``{"answers": {"1": {"letter", "justificativa", ...}}, ...}``."""
+        return dict(_read_json(self.path("answers.json")))
+
+    @cached_property
+    def messages(self) -> Mapping[str, Mapping[str, str]]:
+        """The assignment's own sentences per language (misconceptions, plot titles)."""
+        p = self.path("messages.json")
+        return MappingProxyType(_read_json(p)) if p.is_file() else MappingProxyType({})
+
+    def key_report_intro(self) -> str:
+        p = self.path("key_report.md")
+        return p.read_text(encoding="utf-8") if p.is_file() else ""
+
+    # -- manifest -----------------------------------------------------------------------------
+    @property
+    def profile_names(self) -> tuple[str, ...]:
+        return tuple(self.manifest.get("profiles", {}))
+
+    def profile(self, name: str) -> Profile:
+        profiles = self.manifest.get("profiles", {})
+        if name not in profiles:
+            raise AssignmentError(
+                f"Assignment {self.name!r} has no profile {name!r}.",
+                where=str(self.path(MANIFEST)),
+                fix=f"choose one of: {', '.join(profiles) or '(none declared)'}.")
+        return Profile(name, _freeze(dict(profiles[name])))
+
+    @property
+    def datasets(self) -> tuple[Dataset, ...]:
+        out = []
+        for name, d in self.manifest.get("datasets", {}).items():
+            files = tuple(DatasetFile(name, f["path"], int(f["size"]), f["sha256"])
+                          for f in d.get("files", ()))
+            out.append(Dataset(name, files, d.get("loader", "")))
+        return tuple(out)
+
+    @property
+    def reference_exercises(self) -> tuple[str, ...]:
+        """Exercises the key computes, in order (each gets one deterministic run)."""
+        return tuple(self.manifest.get("key", {}).get("exercises", ()))
+
+    def sheet_runs(self, profile: str) -> dict[str, int]:
+        """Sheet-seeded runs per training exercise for ``profile`` (the honest spread)."""
+        per = self.manifest.get("key", {}).get("sheet_runs", {})
+        return {k: int(v) for k, v in per.get(profile, {}).items()}
+
+    def datasets_for(self, exercises: Sequence[str]) -> tuple[str, ...]:
+        needs = self.manifest.get("key", {}).get("datasets", {})
+        return tuple(sorted({d for e in exercises for d in needs.get(e, ())}))
+
+    @property
+    def training_exercises(self) -> tuple[str, ...]:
+        """Exercises whose numbers come from training (seed spread), from the key's sheet runs."""
+        per = self.manifest.get("key", {}).get("sheet_runs", {})
+        return tuple(e for e in self.reference_exercises
+                     if any(e in runs for runs in per.values()))
+
+    def series_reads(self, exercise: str) -> Mapping[str, str]:
+        """Series the reports plot for ``exercise``: series name -> "part:name"."""
+        return dict(self.manifest.get("series", {}).get(exercise, {}))
+
+    def plots(self, exercise: str) -> tuple[PlotSpec, ...]:
+        out = []
+        for p in self.manifest.get("plots", ()):
+            if p.get("exercise") != exercise:
+                continue
+            lines = tuple(Line(**ln) for ln in p.get("lines", ()))
+            out.append(PlotSpec(**{**{k: v for k, v in p.items() if k != "lines"}, "lines": lines}))
+        return tuple(out)
+
+    @property
+    def replay_settings(self) -> Mapping[str, str]:
+        """Fast mode: exercises that may be replay-verified -> the profile setting of their epochs."""
+        return dict(self.manifest.get("fast", {}).get("replay", {}))
+
+    @property
+    def epoch_settings(self) -> Mapping[str, str]:
+        """Training exercise -> the profile setting holding its epochs (for replays)."""
+        return dict(self.manifest.get("fast", {}).get("epochs", {}))
+
+    def example(self) -> ExampleClass | None:
+        p = self.path("example.toml")
+        if not p.is_file():
+            return None
+        d = tomllib.loads(p.read_text(encoding="utf-8"))
+        students = tuple(
+            ExampleStudent(
+                name=s["name"], participant=int(s["participant"]), email=s["email"],
+                story=s["story"], edits=tuple(ExampleEdit(**e) for e in s.get("edits", ())),
+                letters={str(k): str(v) for k, v in s.get("letters", {}).items()},
+                truncate=int(s.get("truncate", 0)))
+            for s in d.get("students", ()))
+        return ExampleClass(profile=d.get("profile", "smoke"), students=students,
+                            time_overrides={k: float(v) for k, v in d.get("time_overrides", {}).items()},
+                            lms_name=d.get("lms_name", self.title))
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise AssignmentError(f"Cannot read {path.name}: {exc}", where=str(path),
+                              fix="correct the file in the assignment's folder.") from exc
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# ---- finding and loading ------------------------------------------------------------------------
+
+def installed() -> dict[str, metadata.EntryPoint]:
+    """Assignments installed through the entry-point group: name -> entry point."""
+    return {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _import_folder(folder: Path) -> ModuleType:
+    """Import an assignment folder as a package of its own (relative imports work inside it)."""
+    init = folder / "__init__.py"
+    if not init.is_file():
+        raise AssignmentError(f"{folder} is not an assignment folder: it has no __init__.py.",
+                              where=str(folder),
+                              fix="run `autograder new NAME` to scaffold one, or add __init__.py.")
+    digest = hashlib.sha256(str(folder).encode()).hexdigest()[:12]
+    modname = f"dl_autograder_assignment_{folder.name}_{digest}"
+    if modname in sys.modules:
+        return sys.modules[modname]
+    spec = importlib.util.spec_from_file_location(modname, init, submodule_search_locations=[str(folder)])
+    if spec is None or spec.loader is None:
+        raise AssignmentError(f"Cannot import {init}.", where=str(init))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[modname] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[modname]
+        raise AssignmentError(f"The assignment's code failed to import: {type(exc).__name__}: {exc}",
+                              where=str(init), fix="fix the error in the assignment's package.") from exc
+    return module
+
+
+def _from_module(module: ModuleType, root: Path) -> Assignment:
+    manifest_path = root / MANIFEST
+    try:
+        manifest = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise AssignmentError(f"Cannot read the assignment's manifest: {exc}", where=str(manifest_path),
+                              fix=f"every assignment folder has a {MANIFEST}; see docs/authoring.md.") from exc
+    for required in ("name", "version", "title"):
+        if not isinstance(manifest.get(required), str):
+            raise AssignmentError(f"{MANIFEST} has no {required!r} (a string).", where=str(manifest_path),
+                                  fix=f"add `{required} = \"...\"` at its top.")
+    hooks = getattr(module, "hooks", None)
+    if hooks is None:
+        from autograder.sdk import BaseHooks
+
+        hooks = BaseHooks()
+    if not isinstance(hooks, AssignmentHooks):
+        raise AssignmentError("The assignment's `hooks` does not implement AssignmentHooks.",
+                              where=str(root / "__init__.py"),
+                              fix="subclass autograder.sdk.BaseHooks.")
+    contract = root / "contract.json"
+    if not contract.is_file():
+        raise AssignmentError("The assignment has no contract.json.", where=str(root),
+                              fix="see docs/authoring.md, step 2.")
+    return Assignment(name=manifest["name"], version=manifest["version"], title=manifest["title"],
+                      root=root.resolve(), manifest=MappingProxyType(manifest),
+                      contract_sha256=sha256_file(contract), hooks=hooks)
+
+
+def _load_entry_point(ep: metadata.EntryPoint) -> Assignment:
+    try:
+        module = ep.load()
+    except Exception as exc:
+        raise AssignmentError(f"The installed assignment {ep.name!r} failed to import: "
+                              f"{type(exc).__name__}: {exc}", where=ep.value) from exc
+    if not isinstance(module, ModuleType) or not getattr(module, "__file__", None):
+        raise AssignmentError(f"The entry point of {ep.name!r} must name the assignment's package.",
+                              where=ep.value, fix="point it at the package, e.g. `assignments.my_sheet`.")
+    return _from_module(module, Path(str(module.__file__)).parent)
+
+
+def load_assignment(spec: str | Path | None = None) -> Assignment:
+    """The assignment named ``spec`` (an installed name, or the path of its folder).
+
+    ``None``: the only installed assignment; an error naming them when there are several."""
+    eps = installed()
+    if spec is None:
+        if len(eps) == 1:
+            return _load_entry_point(next(iter(eps.values())))
+        raise AssignmentError(
+            "Several assignments are installed; which one?" if eps else "No assignment is installed.",
+            fix=("pass --assignment NAME|PATH (installed: " + ", ".join(sorted(eps)) + ")") if eps
+            else "pass --assignment PATH (a folder with assignment.toml), or `pip install` one.")
+    text = str(spec)
+    if text in eps:
+        return _load_entry_point(eps[text])
+    folder = Path(text).expanduser()
+    if folder.is_file() and folder.name == MANIFEST:
+        folder = folder.parent
+    if folder.is_dir():
+        folder = folder.resolve()
+        for ep in eps.values():  # an installed assignment given by its path: load it once, by name
+            try:
+                origin = importlib.util.find_spec(ep.value.split(":")[0])
+            except (ImportError, ValueError):
+                continue
+            if origin and origin.origin and Path(origin.origin).parent.resolve() == folder:
+                return _load_entry_point(ep)
+        return _from_module(_import_folder(folder), folder)
+    raise AssignmentError(
+        f"No assignment {text!r}.",
+        fix="pass an installed name (" + (", ".join(sorted(eps)) or "none installed")
+            + ") or the path of an assignment folder.")
+
+
+def notebook_assignment(raw: bytes) -> str | None:
+    """The assignment a notebook names in its metadata (``metadata.autograder.assignment``), if any."""
+    try:
+        meta = json.loads(raw).get("metadata", {}).get("autograder", {})
+        name = meta.get("assignment") or meta.get("module")
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return None
+    return name if isinstance(name, str) and name else None
+
+
+def for_notebook(raw: bytes, spec: str | Path | None = None) -> Assignment:
+    """``spec`` if given; else the assignment named in the notebook's metadata; else the only one."""
+    if spec is not None:
+        return load_assignment(spec)
+    name = notebook_assignment(raw)
+    if name is not None and name in installed():
+        return load_assignment(name)
+    return load_assignment(None)
+
+
+def all_installed() -> tuple[Assignment, ...]:
+    return tuple(_load_entry_point(ep) for _, ep in sorted(installed().items()))
+
+
+def check_same(assignment: Assignment, recorded: Mapping[str, Any] | None, what: str,
+               where: str = "") -> None:
+    """Raise ``AssignmentMismatch`` when ``recorded`` (a key's or result's identity) is another
+    assignment's, or the same assignment with another contract."""
+    from autograder.errors import AssignmentMismatch
+
+    if not recorded:
+        return
+    if recorded.get("name") != assignment.name:
+        raise AssignmentMismatch(
+            f"The {what} belongs to assignment {recorded.get('name')!r}, not {assignment.name!r}.",
+            where=where, fix=f"use the {what} of {assignment.name!r} (its keys are under "
+                             f"{assignment.root / 'keys'}), or pass --assignment {recorded.get('name')}.")
+    if recorded.get("contract_sha256") and recorded["contract_sha256"] != assignment.contract_sha256:
+        raise AssignmentMismatch(
+            f"The {what} was made with another version of {assignment.name!r}'s contract "
+            f"(contract sha256 {str(recorded['contract_sha256'])[:12]}…, installed "
+            f"{assignment.contract_sha256[:12]}…).",
+            where=where, fix="rebuild the key with `autograder key build` for the installed contract.")

@@ -1,0 +1,330 @@
+"""An otter-grader assignment from the same authored source (otter 6/7 "assign" master format).
+
+``master_notebook(profile, key_path)`` returns a master notebook for ``otter assign``:
+
+* a raw ``# ASSIGNMENT CONFIG`` cell (exception-based tests kept in the notebook metadata,
+  an autograder zip generated, tests not re-run by ``otter assign``);
+* every text cell of the source as Markdown, outside the questions;
+* one otter question per contract PART (``# BEGIN QUESTION`` / ``name: <part id>``), so otter's
+  ``grader.check("<part id>")`` runs right after that part, before a later part reuses a name
+  (``history`` in exercise 7). Inside a question: the given cells, each answer cell as a
+  ``# BEGIN SOLUTION`` block (the student sees the comment and ``...``), the letter as
+  ``resposta_N = "x"  # SOLUTION``, then ``# BEGIN TESTS``.
+* Tests (numpy only): one public 0-point test that the part's names exist, and one HIDDEN test
+  per contract check, worth the check's points, comparing with the answer key's value and
+  tolerance (``close``: max(rel·|v|, abs); ``band``: inside one interval; letters: the key's
+  letter). Model checks require a compiled model, so an untouched notebook scores zero.
+
+The self-check cells are left out: otter brings its own ``grader.check``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import nbformat
+
+from autograder.assignment import Assignment, Profile, load_assignment
+from autograder.authoring import KERNELSPEC, Module, rendered_cells
+from autograder.contract import Check, Part, Read
+from autograder.errors import AutograderError
+from autograder.keymodel import AnswerKey, load_key
+
+MASTER_NAME = "{module}.ipynb"
+RESERVED = {"np", "value", "got", "expected", "env"}
+
+
+class OtterExportError(AutograderError):
+    """The contract asks for something this exporter cannot express as an otter test."""
+
+    exit_code = 10
+
+
+@dataclass(frozen=True)
+class Accessor:
+    """How to get a contract path's value out of a live object (``value``) in the kernel."""
+
+    expression: str
+    precondition: str = ""  # an assert run first (e.g. the model must be compiled)
+
+
+_COMPILED = ('assert getattr(value, "optimizer", None) is not None, '
+             '"a rede ainda não foi compilada e treinada"')
+_HISTORY = ('assert isinstance(getattr(value, "history", None), dict), '
+            '"não é o History devolvido por .fit(...)"')
+_ACCESSORS: tuple[tuple[str, str, Accessor], ...] = (
+    ("keras_model", r"params", Accessor("int(value.count_params())", _COMPILED)),
+    ("keras_model", r"layers\[class,units,activation\]", Accessor(
+        '[[type(layer).__name__, layer.get_config().get("units"), '
+        'layer.get_config().get("activation")] for layer in value.layers]', _COMPILED)),
+    ("keras_model", r"optimizer\.class", Accessor("type(value.optimizer).__name__", _COMPILED)),
+    ("keras_model", r"optimizer\.(learning_rate|momentum)",
+     Accessor('float(value.optimizer.get_config()["{0}"])', _COMPILED)),
+    ("keras_history", r"(epochs|steps)", Accessor('int(value.params["{0}"])', _HISTORY)),
+    ("keras_history", r"history\.(\w+)\[-1\]", Accessor('float(value.history["{0}"][-1])', _HISTORY)),
+    ("keras_history", r"history\.(\w+)", Accessor('[float(v) for v in value.history["{0}"]]', _HISTORY)),
+    ("array_stats", r"col_mean", Accessor(
+        "np.asarray(value, dtype=float).reshape(len(value), -1).mean(axis=0)")),
+    ("array_stats", r"max", Accessor("float(np.max(value))")),
+    ("array", r"\[(-?\d+)\]", Accessor("float(np.asarray(value, dtype=float).ravel()[{0}])")),
+    ("array", r"", Accessor("np.asarray(value, dtype=float)")),
+    ("number", r"", Accessor("float(value)")),
+    ("mapping", r"", Accessor("{str(int(k)): v for k, v in value.items()}")),
+)
+
+
+def accessor(read: Read, path: str) -> Accessor:
+    """The accessor for ``path`` in a value of the read's type; OtterExportError if unknown."""
+    for kind, pattern, acc in _ACCESSORS:
+        m = re.fullmatch(pattern, path)
+        if kind == read.type and m:
+            expression = acc.expression
+            for i, group in enumerate(m.groups()):
+                expression = expression.replace(f"{{{i}}}", group)
+            return Accessor(expression, acc.precondition)
+    raise OtterExportError(f"No otter accessor for path {path!r} of a {read.type} ({read.ref}).",
+                           fix="add one to assignments/otter_export.py _ACCESSORS.")
+
+
+# --------------------------------------------------------------------------------------------
+# Test code for one check
+# --------------------------------------------------------------------------------------------
+
+
+def _function_name(check_id: str) -> str:
+    return "test_" + re.sub(r"\W", "_", check_id)
+
+
+def _config_header(points: float, hidden: bool) -> list[str]:
+    return ['""" # BEGIN TEST CONFIG', f"points: {points:g}", f"hidden: {str(hidden).lower()}",
+            '""" # END TEST CONFIG']
+
+
+def _comparison(check: Check, key: AnswerKey) -> list[str]:
+    """Lines comparing ``got`` with the key quantity of ``check`` (inside the test function)."""
+    if check.kind == "letter":
+        raise AssertionError("letters are handled by _letter_test")
+    if check.kind == "band_map":
+        prefix = check.key + "."
+        bands = {qid[len(prefix):]: q.tolerance["intervals"]
+                 for qid, q in sorted(key.quantities.items()) if qid.startswith(prefix)}
+        if not bands:
+            raise OtterExportError(f"The key has no quantities {prefix}*.", where=check.id)
+        return [f"bands = {bands!r}",
+                "got = {k: float(v) for k, v in got.items()}",
+                'assert sorted(got) == sorted(bands), "chaves diferentes das pedidas"',
+                "for k, intervals in bands.items():",
+                '    assert any(lo <= got[k] <= hi for lo, hi in intervals), '
+                'f"valor de {k} fora da faixa aceita"']
+    q = key.quantity(check.key)
+    tol = q.tolerance
+    if tol["kind"] == "exact" or check.kind == "exact":
+        return [f"expected = {q.value!r}",
+                'assert got == expected, "diferente do esperado"']
+    if tol["kind"] == "close":
+        return [f"expected = np.asarray({q.value!r}, dtype=float)",
+                "got = np.asarray(got, dtype=float)",
+                'assert got.shape == expected.shape, "formato diferente do esperado"',
+                f"margin = np.maximum({float(tol.get('rel', 0.0))!r} * np.abs(expected), "
+                f"{float(tol.get('abs', 0.0))!r})",
+                'assert np.all(np.abs(got - expected) <= margin), "fora da tolerância"']
+    if tol["kind"] == "band":
+        return [f"intervals = {tol['intervals']!r}",
+                'assert any(lo <= got <= hi for lo, hi in intervals), "fora da faixa aceita"']
+    raise OtterExportError(f"Unknown tolerance kind {tol['kind']!r} for {check.key}.", where=check.id)
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return ["    " + line if line else "" for line in lines]
+
+
+def _value_test(check: Check, read: Read, key: AnswerKey) -> list[str]:
+    acc = accessor(read, check.path)
+    body = ["import numpy as np", f"value = {read.name}",
+            f'assert value is not None, "`{read.name}` não foi definido"']
+    if acc.precondition:
+        body.append(acc.precondition)
+    body.append(f"got = {acc.expression}")
+    body += _comparison(check, key)
+    fn = _function_name(check.id)
+    return [f"def {fn}({read.name}):", f'    """{check.id}: {check.path or read.name}"""',
+            *_indent(body), "", f"{fn}({read.name})  # IGNORE"]
+
+
+def _ordering_test(check: Check, reads: list[Read], key: AnswerKey) -> list[str]:
+    names = [r.name for r in reads]
+    order = key.quantity(check.key).value
+    fn = _function_name(check.id)
+    body = ["import numpy as np",
+            "means = {" + ", ".join(f'"{n}": float(np.mean({n}))' for n in names) + "}",
+            f"assert sorted(means, key=means.get) == {order!r}, \"ordem diferente da esperada\""]
+    return [f"def {fn}({', '.join(names)}):", f'    """{check.id}: order of the means"""',
+            *_indent(body), "", f"{fn}({', '.join(names)})  # IGNORE"]
+
+
+def _letter_test(check: Check, read: Read, letter: str) -> list[str]:
+    fn = _function_name(check.id)
+    body = [f"text = {read.name}.strip().lower() if isinstance({read.name}, str) else \"\"",
+            'if len(text) == 3 and text[0] == "(" and text[2] == ")":',
+            "    text = text[1]",
+            'elif len(text) == 2 and text[1] == ")":',
+            "    text = text[0]",
+            f'assert text == "{letter}", "alternativa diferente da esperada"']
+    return [f"def {fn}({read.name}):", f'    """{check.id}: the official letter"""',
+            *_indent(body), "", f"{fn}({read.name})  # IGNORE"]
+
+
+def _names_test(part: Part) -> list[str]:
+    names = [r.name for r in part.reads]
+    fn = _function_name(part.id + "_nomes")
+    body = [f"missing = [name for name in {names!r} if name not in env]",
+            'assert not missing, "defina: " + ", ".join(missing)']
+    return [f"def {fn}(env):", f'    """{part.id}: the names this part must define"""',
+            *_indent(body), "", f"{fn}(globals())  # IGNORE"]
+
+
+def part_tests(module: Module, part: Part, key: AnswerKey) -> list[str]:
+    """Sources of the test cells of one part: the public names test, then one hidden test per check."""
+    exercise = module.contract.exercise(module.contract.part_owner()[part.id])
+    reads = module.contract.reads()
+    clash = [r.name for r in part.reads if r.name in RESERVED]
+    if clash:
+        raise OtterExportError(f"Part {part.id} reads names reserved by the test code: {clash}.")
+    cells = ["\n".join(_config_header(0, hidden=False) + _names_test(part))]
+    for check in exercise.checks:
+        refs = (check.read,) if check.read else check.reads
+        if refs[0].split(":", 1)[0] != part.id:
+            continue
+        if check.kind == "letter":
+            lines = _letter_test(check, reads[check.read], key.letter(exercise.number))
+        elif check.kind == "ordering":
+            lines = _ordering_test(check, [reads[r] for r in check.reads], key)
+        else:
+            lines = _value_test(check, reads[check.read], key)
+        cells.append("\n".join(_config_header(check.points, hidden=True) + lines))
+    return cells
+
+
+def part_points(module: Module, part: Part) -> float:
+    exercise = module.contract.exercise(module.contract.part_owner()[part.id])
+    return sum(c.points for c in exercise.checks
+               if ((c.read,) if c.read else c.reads)[0].split(":", 1)[0] == part.id)
+
+
+# --------------------------------------------------------------------------------------------
+# The master notebook
+# --------------------------------------------------------------------------------------------
+
+
+def assignment_config(module: Module, profile: Profile) -> str:
+    """The ``# ASSIGNMENT CONFIG`` raw cell (YAML)."""
+    return "\n".join([
+        "# ASSIGNMENT CONFIG",
+        f"name: {module.name}",
+        "init_cell: true",
+        "check_all_cell: false",
+        "export_cell: false",
+        "run_tests: false",
+        "show_question_points: true",
+        "generate: true",
+        "tests:",
+        "    files: false",
+        "    ok_format: false",
+        f"# profile: {profile.name}",
+    ])
+
+
+def _raw(text: str) -> nbformat.NotebookNode:
+    return cast(nbformat.NotebookNode, nbformat.v4.new_raw_cell(text))
+
+
+def _letter_solution(source: str) -> str:
+    """``resposta_N = "x"  # SOLUTION`` (otter shows ``resposta_N = ...``), justification dropped."""
+    line = source.splitlines()[-1]
+    return "# Sua alternativa: 'a', 'b', 'c' ou 'd'\n" + line + "  # SOLUTION"
+
+
+def master_notebook(assignment: Assignment, profile: Profile, key_path: Path) -> nbformat.NotebookNode:
+    """The otter master notebook for ``profile``; tests compare with the key at ``key_path``."""
+    mod = assignment.authored
+    key = load_key(Path(key_path))
+    if key.profile != profile.name:
+        raise OtterExportError(f"The key was built for profile {key.profile!r}, not {profile.name!r}.",
+                               where=str(key_path), fix="pass the key of the same profile.")
+    student = {c.id: c for c in rendered_cells(mod, profile, "student")}
+    parts = {p.id: p for e in mod.contract.exercises for p in e.parts}
+    cells: list[nbformat.NotebookNode] = [_raw(assignment_config(mod, profile))]
+    current = ""
+    for c in rendered_cells(mod, profile, "solution"):
+        if current and c.part != current:
+            cells += _close_question(mod, parts[current], key)
+            current = ""
+        if c.role == "selfcheck":
+            continue
+        if c.role == "text":
+            cells.append(nbformat.v4.new_markdown_cell(c.source))
+            continue
+        if c.part != current:
+            points = part_points(mod, parts[c.part])
+            cells.append(_raw(f"# BEGIN QUESTION\nname: {c.part}\npoints: {points:g}"))
+            current = c.part
+        if c.role == "given":
+            cells.append(nbformat.v4.new_code_cell(c.source))
+        elif c.role == "answer":
+            code = f"{student[c.id].source}\n# BEGIN SOLUTION\n{c.source}\n# END SOLUTION"
+            cells += [_raw("# BEGIN SOLUTION"), nbformat.v4.new_code_cell(code), _raw("# END SOLUTION")]
+        elif c.role == "letter":
+            cells += [_raw("# BEGIN SOLUTION"), nbformat.v4.new_code_cell(_letter_solution(c.source)),
+                      _raw("# END SOLUTION")]
+    if current:
+        cells += _close_question(mod, parts[current], key)
+    for i, cell in enumerate(cells):
+        cell["id"] = f"otter-{i:03d}"
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata = nbformat.from_dict({"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}})
+    nbformat.validate(nb)
+    return cast(nbformat.NotebookNode, nb)
+
+
+def _close_question(module: Module, part: Part, key: AnswerKey) -> list[nbformat.NotebookNode]:
+    tests = [nbformat.v4.new_code_cell(src) for src in part_tests(module, part, key)]
+    return [_raw("# BEGIN TESTS"), *tests, _raw("# END TESTS"), _raw("# END QUESTION")]
+
+
+def write_master(assignment: Assignment, out_dir: Path, profile: Profile, key_path: Path) -> Path:
+    """Write the master notebook as ``<out_dir>/<assignment>.ipynb`` and return its path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / MASTER_NAME.format(module=assignment.name)
+    text = nbformat.writes(master_notebook(assignment, profile, key_path))
+    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """CLI: write the otter master notebook (then run ``otter assign`` on it)."""
+    parser = argparse.ArgumentParser(prog="python -m autograder.export.otter", description=main.__doc__)
+    parser.add_argument("--key", required=True, type=Path, help="key.json of the same profile")
+    parser.add_argument("--profile", default="full")
+    parser.add_argument("--out", required=True, type=Path, help="folder for the master notebook")
+    parser.add_argument("--assignment", default=None, help="name or folder (default: the only one installed)")
+    args = parser.parse_args(argv)
+    try:
+        assignment = load_assignment(args.assignment)
+        path = write_master(assignment, args.out, assignment.profile(args.profile), args.key)
+    except (AutograderError, ValueError) as exc:
+        print(exc.message() if isinstance(exc, AutograderError) else str(exc), file=sys.stderr)
+        return getattr(exc, "exit_code", 2)
+    print(json.dumps({"master": str(path)}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

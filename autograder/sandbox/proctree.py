@@ -1,0 +1,198 @@
+"""The kernel's process tree, measured and killed through psutil.
+
+Backend "bubblewrap"::
+
+    grader ── bwrap (depth 0) ── bwrap, pid 1 of the namespace (depth 1) ── kernel (depth 2) ── …
+
+orphans inside the sandbox reparent to the namespace's pid 1, so everything at depth >= 2 is the
+kernel's, and SIGKILL of pid 1 kills the whole namespace. Backend "none": the launched process
+and its descendants, plus whatever is still in its session (a daemon that double-forked).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import psutil
+
+
+def children(pid: int, *, recursive: bool = False) -> list[psutil.Process]:
+    """The children (or all descendants) of ``pid``; none if it is gone."""
+    try:
+        return list(psutil.Process(pid).children(recursive=recursive))
+    except psutil.Error:
+        return []
+
+
+def session_members(sid: int) -> list[psutil.Process]:
+    """Every process whose session id is ``sid``."""
+    found = []
+    for pid in psutil.pids():
+        try:
+            if os.getsid(pid) == sid:
+                found.append(psutil.Process(pid))
+        except (OSError, psutil.Error):
+            continue
+    return found
+
+
+@dataclass(frozen=True)
+class Usage:
+    tasks: int
+    """Processes plus threads (a process counts as its number of threads)."""
+    rss_bytes: int
+    """Sum of the resident set sizes."""
+
+
+def usage(procs: Iterable[psutil.Process]) -> Usage:
+    """Threads and RSS summed over ``procs``; processes that vanished meanwhile count nothing."""
+    tasks = rss = 0
+    for proc in procs:
+        try:
+            with proc.oneshot():
+                threads, resident = int(proc.num_threads()), int(proc.memory_info().rss)
+        except psutil.Error:
+            continue
+        tasks += threads
+        rss += resident
+    return Usage(tasks, rss)
+
+
+def pss_bytes(procs: Iterable[psutil.Process]) -> int:
+    """Proportional set size summed over ``procs`` (pages shared between forked children split
+    between them); a process whose PSS cannot be read counts its RSS."""
+    total = 0
+    for proc in procs:
+        try:
+            info = proc.memory_full_info()
+        except psutil.AccessDenied:
+            try:
+                total += int(proc.memory_info().rss)
+            except psutil.Error:
+                pass
+            continue
+        except psutil.Error:
+            continue
+        total += int(getattr(info, "pss", info.rss))
+    return total
+
+
+def _signal(procs: Iterable[psutil.Process], signum: int) -> None:
+    """Send ``signum`` to each process; psutil refuses a pid that was reused meanwhile."""
+    for proc in procs:
+        try:
+            proc.send_signal(signum)
+        except psutil.Error:
+            pass
+
+
+class KernelProcess:
+    """One launched kernel process and its tree: measure, interrupt, kill."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], backend: str) -> None:
+        self.popen = popen
+        self.backend = backend
+        self.kernel_pid: int | None = popen.pid if backend == "none" else None
+        self.killed = False
+        self._lock = threading.Lock()
+
+    def tree(self) -> list[psutil.Process]:
+        """The kernel and everything it started (never the bwrap helpers)."""
+        if self.backend == "bubblewrap":
+            # depth 0: bwrap, depth 1: bwrap as pid 1 of the namespace; orphans reparent to it.
+            return [p for init in children(self.popen.pid)
+                    for p in children(init.pid, recursive=True)]
+        root = self.popen.pid
+        procs: dict[int, psutil.Process] = {}
+        try:
+            procs[root] = psutil.Process(root)
+        except psutil.Error:
+            pass
+        for proc in (*children(root, recursive=True), *session_members(root)):
+            procs.setdefault(proc.pid, proc)
+        return [procs[pid] for pid in sorted(procs)]
+
+    def exited(self) -> bool:
+        """Whether the launched process ended, WITHOUT reaping it: while it is a zombie its pid
+        (and process group) cannot be reused, so killing "its" tree cannot hit a stranger."""
+        if self.popen.returncode is not None:
+            return True
+        try:
+            return os.waitid(os.P_PID, self.popen.pid,
+                             os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        except ChildProcessError:
+            return True
+
+    def find_kernel_pid(self) -> None:
+        if self.kernel_pid is None:
+            found = [int(p.pid) for init in children(self.popen.pid) for p in children(init.pid)]
+            self.kernel_pid = min(found) if found else None
+
+    def interrupt(self) -> None:
+        if self.kernel_pid is not None:
+            try:
+                os.kill(self.kernel_pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+
+    def kill(self) -> None:
+        """SIGKILL the whole tree. Safe from any thread, idempotent."""
+        with self._lock:
+            self.killed = True
+            if self.popen.returncode is not None:
+                return  # reaped: its pid may belong to someone else now
+            if self.backend == "bubblewrap" and self.exited():
+                return  # bwrap is gone, and with it the whole pid namespace
+            if self.backend == "bubblewrap":
+                self._kill_namespace()
+                return
+            for _ in range(20):
+                tree = self.tree()
+                try:
+                    os.killpg(self.popen.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                _signal(tree, signal.SIGKILL)
+                if not self.tree():
+                    break
+                time.sleep(0.05)
+
+    def _kill_namespace(self) -> None:
+        """SIGKILL pid 1 of the sandbox: the OS kills everything in its pid namespace, and bwrap
+        exits only once all of it is gone. SIGKILL bwrap itself if that takes too long."""
+        _signal(children(self.popen.pid), signal.SIGKILL)
+        until = time.monotonic() + 5
+        while not self.exited() and time.monotonic() < until:
+            time.sleep(0.02)
+        if not self.exited():
+            try:
+                os.kill(self.popen.pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def reap(self) -> None:
+        """Kill what is left of the tree, then collect the exit status."""
+        self.kill()
+        try:
+            self.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def exit_sentence(self) -> str:
+        code = self.popen.returncode
+        if code is None:
+            return "the kernel stopped responding"
+        # bwrap reports a child killed by signal N as exit status 128 + N.
+        signum = -code if code < 0 else code - 128 if self.backend == "bubblewrap" else 0
+        if 0 < signum < 65:
+            try:
+                return f"the kernel process was killed by {signal.Signals(signum).name}"
+            except ValueError:
+                pass
+        return f"the kernel process exited with status {code}"
