@@ -19,7 +19,7 @@ def _fail(exc: AutograderError) -> None:
 @click.group()
 @click.version_option(package_name="dl-autograder")
 def main() -> None:
-    """Auto-grader for the 'CNN architectures and training deep networks' exercise sheet."""
+    """Sandboxed auto-grader for Jupyter exercise sheets; each assignment is a plug-in folder."""
 
 
 _ASSIGNMENT_HELP = "The assignment: an installed name or the path of its folder."
@@ -114,7 +114,7 @@ def key_report(key_path: Path, assignment: str | None) -> None:
             intro = a.key_report_intro()
         elif k.assignment.get("name") in installed():
             intro = load_assignment(k.assignment["name"]).key_report_intro()
-        click.echo(render_report(k, intro))
+        click.echo(render_report(k, intro), nl=False)
     except AutograderError as exc:
         _fail(exc)
 
@@ -400,6 +400,41 @@ def assignment_otter(assignment: str | None, profile: str, key_path: Path | None
         click.echo(f"wrote {write_master(a, out, a.profile(profile), key_path or a.key_path(profile))}")
     except AutograderError as exc:
         _fail(exc)
+
+
+@main.command("new")
+@click.argument("name")
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=None,
+              help="The new assignment's folder. Default: ./assignments/NAME when the current "
+                   "folder has an assignments/ folder, else ./NAME.")
+@click.option("--title", default=None, help="The module's title (default: 'Módulo NAME').")
+def new_cmd(name: str, folder: Path | None, title: str | None) -> None:
+    """Scaffold a new assignment folder that builds, keys and grades at once (docs/authoring.md).
+
+    Refuses to write into a folder that exists and is not empty."""
+    from autograder.assignment import installed
+    from autograder.scaffold import check_name, default_dir, scaffold
+
+    target = folder if folder is not None else default_dir(name, Path("."))
+    try:
+        check_name(name)
+        written = scaffold(name, target, title)
+    except AutograderError as exc:
+        _fail(exc)
+    shown = str(target) if target.is_absolute() or str(target).startswith(".") else f"./{target}"
+    click.echo(f"created the assignment {name!r} in {shown} ({len(written)} files):")
+    for path in written:
+        click.echo(f"  {path.relative_to(target).as_posix()}")
+    if name in installed():
+        click.secho(f"note: an installed assignment is also named {name!r}; `--assignment {name}` "
+                    f"means that one: pass this folder's path.", fg="yellow", err=True)
+    key = f"{shown}/keys/smoke/key.json"
+    click.echo("\nnext (it works as it is; then replace the example exercises with yours):")
+    click.echo(f"  autograder assignment build --assignment {shown}")
+    click.echo(f"  autograder key build --assignment {shown} --profile smoke")
+    click.echo(f"  autograder assignment notebooks --assignment {shown} --profile smoke --out build/smoke")
+    click.echo(f"  autograder grade build/smoke/solution.ipynb --assignment {shown} --key {key}")
+    click.echo(f"what to edit first: {shown}/README.md; the whole guide: docs/authoring.md of dl-autograder.")
 
 
 if __name__ == "__main__":

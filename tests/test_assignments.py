@@ -12,7 +12,6 @@ from typing import Any
 import nbformat
 import numpy as np
 import pytest
-
 from click.testing import CliRunner
 
 from autograder import authoring as build

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from autograder.results import load_result
+from tests.common import CNN, SMOKE_KEY
 
 pytestmark = [pytest.mark.kernel, pytest.mark.training, pytest.mark.slow]
-REPO = Path(__file__).resolve().parents[1]
-KEY = REPO / "keys" / "smoke" / "key.json"
+KEY = SMOKE_KEY
 
 
 def _start(out: Path) -> subprocess.Popen[bytes]:
@@ -51,13 +51,14 @@ def test_example_class_killed_resumed_reported_and_exported(tmp_path: Path, kera
     os.utime(ana / "rascunho.ipynb", (time.time() - 3600, time.time() - 3600))
 
     lines: list[str] = []
-    assert run_example(out, KEY, workers=2, echo=lines.append) == 0
+    assert run_example(CNN, out, KEY, workers=2, echo=lines.append) == 0
     for name, mtime in first.items():
         assert (results / name).stat().st_mtime_ns == mtime, f"{name} was regraded"
 
     by_student = {r.student.name: r for r in map(load_result, results.glob("*.json"))}
     assert set(by_student) == {"Ana Souza", "Bruno Lima", "Carla Dias", "Diego Rocha", "Eva Martins"}
     assert by_student["Ana Souza"].score == 100
+    assert {r.assignment["name"] for r in by_student.values()} == {CNN.name}
     assert "rascunho.ipynb" in (out / "problems.txt").read_text()
 
     def misconceptions(name: str) -> set[str]:

@@ -14,7 +14,7 @@ from autograder.errors import AutograderError
 from autograder.export import canvas, cli_export, csv_all, moodle
 from autograder.results import GradeResult, Student
 from autograder.templating import format_number
-from tests.test_report_fixtures import KEY_PATH, contract_fixture, key_fixture, results_fixture  # noqa: F401
+from tests.test_report_fixtures import KEY_PATH, assignment_fixture, key_fixture, results_fixture  # noqa: F401
 
 # As Moodle 4.x writes it ("Download grading worksheet"); Bruno's row is found by email
 # (his participant id differs), Diego's by participant id (his email differs), Carla has no
@@ -36,8 +36,8 @@ def rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
 
 
-def test_moodle_worksheet_round_trip(results, contract) -> None:
-    fill = moodle.fill_worksheet("\ufeff" + WORKSHEET, list(results.values()), lang="pt", contract=contract)
+def test_moodle_worksheet_round_trip(results, assignment) -> None:
+    fill = moodle.fill_worksheet("\ufeff" + WORKSHEET, list(results.values()), lang="pt", assignment=assignment)
     assert fill.text.startswith("\ufeff") and fill.text.count("\r\n") == 5  # BOM and line ends kept
     before, after = rows(WORKSHEET), rows(fill.text)
     assert after[0] == before[0] and len(after) == len(before)
@@ -89,8 +89,8 @@ def test_moodle_rejects_a_gradebook_export() -> None:
         moodle.fill_worksheet("First name,Surname,Email address\nAna,Souza,ana@example.edu\n", [])
 
 
-def test_moodle_feedback_zip_layout(results, contract, key) -> None:
-    fill = moodle.fill_worksheet(WORKSHEET, list(results.values()), contract=contract)
+def test_moodle_feedback_zip_layout(results, assignment, key) -> None:
+    fill = moodle.fill_worksheet(WORKSHEET, list(results.values()), assignment=assignment)
     data = moodle.feedback_zip(fill.matches, {m.result.student.id: f"<p>{m.result.student.name}</p>"
                                               for m in fill.matches}, lang="pt")
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
@@ -102,10 +102,10 @@ def test_moodle_feedback_zip_layout(results, contract, key) -> None:
         assert len(info) >= 4 and info[1].isdigit() and info[2:4] == ["assignsubmission", "file"]
 
 
-def test_moodle_writer(tmp_path: Path, results, contract, key) -> None:
+def test_moodle_writer(tmp_path: Path, results, assignment, key) -> None:
     sheet = tmp_path / "Grades-Trabalho.csv"
     sheet.write_bytes(WORKSHEET.encode("utf-8"))
-    out = moodle.write(sheet, list(results.values()), tmp_path / "out", key=key, contract=contract)
+    out = moodle.write(sheet, list(results.values()), tmp_path / "out", key=key, assignment=assignment)
     assert out.worksheet.name == "Grades-Trabalho_filled.csv"
     assert b"\r\n" in out.worksheet.read_bytes()
     with zipfile.ZipFile(out.feedback_zip) as zf:

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,8 @@ import jsonschema
 import pytest
 
 from autograder.export import gradescope
-from tests.test_report_fixtures import KEY_PATH, REPO, contract_fixture, key_fixture, results_fixture  # noqa: F401
+from tests.common import CNN, REPO
+from tests.test_report_fixtures import KEY_PATH, assignment_fixture, key_fixture, results_fixture  # noqa: F401
 
 # The fields of https://gradescope-autograders.readthedocs.io/en/latest/specs/ ("Output format")
 VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
@@ -44,7 +45,7 @@ SPEC = {
     "anyOf": [{"required": ["score"]},
               {"required": ["tests"], "properties": {"tests": {"items": {"required": ["score"]}}}}],
 }
-DUE = datetime(2024, 6, 10, 23, 59, tzinfo=timezone.utc)
+DUE = datetime(2024, 6, 10, 23, 59, tzinfo=UTC)
 
 
 def validate(data: dict[str, Any]) -> None:
@@ -52,9 +53,9 @@ def validate(data: dict[str, Any]) -> None:
     json.dumps(data, allow_nan=False)
 
 
-def test_results_json_follows_the_spec(results, contract) -> None:
+def test_results_json_follows_the_spec(results, assignment) -> None:
     for r in results.values():
-        data = gradescope.results_json(r, lang="pt", contract=contract)
+        data = gradescope.results_json(r, lang="pt", assignment=assignment)
         validate(data)
         assert data["score"] == r.score
         assert len(data["tests"]) == sum(len(e.checks) for e in r.exercises)
@@ -62,8 +63,8 @@ def test_results_json_follows_the_spec(results, contract) -> None:
             sum(c.max_points for e in r.exercises for c in e.checks))
 
 
-def test_one_test_per_check_with_translated_output(results, contract) -> None:
-    data = gradescope.results_json(results["bruno"], lang="en", reveal="never", contract=contract)
+def test_one_test_per_check_with_translated_output(results, assignment) -> None:
+    data = gradescope.results_json(results["bruno"], lang="en", reveal="never", assignment=assignment)
     tests = {t["name"].split(" · ")[1]: t for t in data["tests"]}
     assert tests["ex1.loss_hi"]["status"] == "failed"
     assert "Out of the accepted tolerance" in tests["ex1.loss_hi"]["output"]
@@ -75,13 +76,13 @@ def test_one_test_per_check_with_translated_output(results, contract) -> None:
     assert "Error in cell 24" in data["output"] and "ValueError" in data["output"]
 
 
-def test_results_json_reveal(results, contract) -> None:
-    never = gradescope.results_json(results["bruno"], reveal="never", contract=contract)
+def test_results_json_reveal(results, assignment) -> None:
+    never = gradescope.results_json(results["bruno"], reveal="never", assignment=assignment)
     assert "a resposta oficial" not in json.dumps(never, ensure_ascii=False)
-    always = gradescope.results_json(results["bruno"], reveal="always", contract=contract)
+    always = gradescope.results_json(results["bruno"], reveal="always", assignment=assignment)
     assert any("a resposta oficial é (d)" in t["output"] for t in always["tests"])
     before = gradescope.results_json(results["bruno"], reveal="after_due", due=DUE,
-                                     now=DUE - timedelta(hours=1), contract=contract)
+                                     now=DUE - timedelta(hours=1), assignment=assignment)
     validate(before)
     visible = [t for t in before["tests"] if t["visibility"] == "visible"]
     later = [t for t in before["tests"] if t["visibility"] == "after_due_date"]
@@ -109,23 +110,24 @@ STUB = """
 import json, sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
-from autograder.contract import load_contract
 from autograder.keymodel import load_key
+from tests.common import CNN
 from tests.test_report_fixtures import build_results
 args = sys.argv[1:]
 sub, key, out = args[0], args[args.index("--key") + 1], args[args.index("--out") + 1]
 assert Path(sub).suffix == ".ipynb" and Path(key).name == "key.json"
+assert args[args.index("--assignment") + 1] == CNN.name, args
 print("stub grading", Path(sub).name)
 if "broken" in Path(sub).name:
     sys.exit("the stub grader failed")
-Path(out).write_text(build_results(load_contract(), load_key(Path(key)))["bruno"].to_json())
+Path(out).write_text(build_results(CNN.contract, load_key(Path(key)))["bruno"].to_json())
 """
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bundle") / "gradescope_autograder"
-    zpath = gradescope.write_bundle(out, KEY_PATH, lang="en", reveal="never")
+    zpath = gradescope.write_bundle(out, KEY_PATH, CNN, lang="en", reveal="never")
     assert zpath == out.with_suffix(".zip")
     return out
 
@@ -137,7 +139,9 @@ def test_bundle_layout(bundle: Path) -> None:
     assert (bundle / "key.json").read_bytes() == KEY_PATH.read_bytes()
     pkg = bundle / "dl_autograder"
     for part in ("pyproject.toml", "README.md", "autograder/report.py", "templates/student_report.html.j2",
-                 "assignments/cnn_treinamento/contract.json", "reference/ex07_adam_decay.py"):
+                 "assignments/cnn_treinamento/contract.json",
+                 "assignments/cnn_treinamento/assignment.toml",
+                 "assignments/cnn_treinamento/reference/ex07_adam_decay.py"):
         assert (pkg / part).is_file(), part
     assert not list(pkg.rglob("__pycache__"))
     setup = (bundle / "setup.sh").read_text()
@@ -194,11 +198,11 @@ def test_run_autograder_with_a_stub_grader(tmp_path: Path, bundle: Path, results
 def _letters_only_notebook(path: Path) -> dict[str, str]:
     """The smoke-profile student notebook with only the letters answered: the real grader runs
     it without training anything."""
-    from assignments.build import notebook, notebook_text
-    from reference.profiles import SMOKE
+    from autograder.authoring import notebook, notebook_text
+    from tests.common import SMOKE
 
     answers = {k: v["letter"] for k, v in json.loads(KEY_PATH.read_text())["answers"].items()}
-    nb = notebook("student", SMOKE)
+    nb = notebook(CNN, "student", SMOKE)
     for cell in nb.cells:
         meta = cell.metadata.get("autograder", {})
         if meta.get("role") == "letter":

@@ -11,18 +11,17 @@ from click.testing import CliRunner
 
 from autograder.cli import main
 from autograder.results import load_result, validate
+from tests.common import CNN, SMOKE, SMOKE_KEY
 
 pytestmark = [pytest.mark.kernel, pytest.mark.training, pytest.mark.slow]
-REPO = Path(__file__).resolve().parents[1]
-KEY = REPO / "keys" / "smoke" / "key.json"
+KEY = SMOKE_KEY
 
 
 def _write(kind: str, folder: Path) -> Path:
-    from assignments.build import notebook
-    from reference.profiles import SMOKE
+    from autograder.authoring import notebook
 
     path = folder / f"{kind}.ipynb"
-    nbformat.write(notebook(kind, SMOKE), path)
+    nbformat.write(notebook(CNN, kind, SMOKE), path)
     return path
 
 
@@ -37,6 +36,8 @@ def test_solution_notebook_gets_full_marks(tmp_path: Path, keras_home: Path) -> 
     assert validate(data) == []
     result = load_result(out)
     assert result.status == "graded" and result.score == result.max_score == 100
+    assert result.assignment == {"name": "cnn_treinamento", "version": CNN.version,
+                                 "contract_sha256": CNN.contract_sha256}
     assert {e.verification for e in result.exercises} == {"executed"}
     assert result.sandbox["backend"] == "bubblewrap" and result.sandbox["not_enforced"] == []
     ex8 = next(e for e in result.exercises if e.id == "ex8")
@@ -64,5 +65,6 @@ def test_empty_notebook_gets_zero_with_a_reason_per_exercise(tmp_path: Path, ker
 def test_grade_with_missing_key_fails_clearly(tmp_path: Path) -> None:
     nb = tmp_path / "x.ipynb"
     nb.write_text("{}")
-    res = CliRunner().invoke(main, ["grade", str(nb), "--key", str(tmp_path / "none.json")])
+    res = CliRunner().invoke(main, ["grade", str(nb), "--assignment", CNN.name,
+                                    "--key", str(tmp_path / "none.json")])
     assert res.exit_code == 4 and "No answer key" in res.output

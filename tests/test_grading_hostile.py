@@ -9,6 +9,7 @@ exercises are graded exactly as if nothing had happened.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import http.server
 import json
 import threading
@@ -20,30 +21,35 @@ import nbformat
 import pytest
 
 from autograder.api import GradeOptions, grade
-from autograder.contract import Contract, contract_path, parse_contract
+from autograder.assignment import Assignment
+from autograder.contract import parse_contract
 from autograder.keymodel import load_key
 from autograder.results import GradeResult
+from tests.common import CNN, SMOKE, SMOKE_KEY
 
 pytestmark = pytest.mark.kernel
-REPO = Path(__file__).resolve().parents[1]
-KEY_PATH = REPO / "keys" / "smoke" / "key.json"
+KEY_PATH = SMOKE_KEY
 CORRECT_EX3 = "loss_ec = -np.sum((y * np.log(yh + .00001)))\nloss_qu = np.sum(np.power(y - yh, 2))\n"
 
 
 @pytest.fixture(scope="module")
-def conceptual_contract() -> Contract:
-    """The real contract, restricted to exercises 1-6 (nothing to train)."""
-    data = json.loads(contract_path().read_text())
+def conceptual() -> Assignment:
+    """The real assignment with its contract restricted to exercises 1-6 (nothing to train); the
+    authored cells (and the contract's identity, so the smoke key still belongs to it) are the
+    real ones'."""
+    data = json.loads(CNN.path("contract.json").read_text())
     data = {**data, "exercises": [e for e in data["exercises"] if e["number"] <= 6]}
-    return parse_contract(data)
+    restricted = dataclasses.replace(CNN)
+    restricted.__dict__.update(contract=parse_contract(data), authored=CNN.authored)
+    assert restricted.contract.max_score < CNN.contract.max_score
+    return restricted
 
 
 @pytest.fixture(scope="module")
 def solution() -> Any:
-    from assignments.build import notebook
-    from reference.profiles import SMOKE
+    from autograder.authoring import notebook
 
-    return notebook("solution", SMOKE)
+    return notebook(CNN, "solution", SMOKE)
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +81,10 @@ def write_variant(nb: Any, tmp: Path, replace: dict[str, str] | None = None,
     return path
 
 
-def run(path: Path, contract: Contract, keras_home: Path, **opts: Any) -> GradeResult:
+def run(path: Path, assignment: Assignment, keras_home: Path, **opts: Any) -> GradeResult:
     options = GradeOptions(backend="bubblewrap", time_overrides={"ex3": opts.pop("ex3_time", 15.0)},
                            datasets_dir=keras_home / "datasets", **opts)
-    return grade(path, load_key(KEY_PATH), options=options, contract=contract)
+    return grade(path, load_key(KEY_PATH), assignment, options=options)
 
 
 def by_id(result: GradeResult) -> dict[str, Any]:
@@ -124,11 +130,11 @@ HOSTILE = {
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_code_gets_named_status_and_no_point(case: str, solution: Any, tmp_path: Path,
-                                                     conceptual_contract: Contract,
+                                                     conceptual: Assignment,
                                                      keras_home: Path) -> None:
     code, status, opts = HOSTILE[case]
     path = write_variant(solution, tmp_path, replace={"ex3-answer-1": code})
-    result = run(path, conceptual_contract, keras_home, **opts)
+    result = run(path, conceptual, keras_home, **opts)
     ex3 = by_id(result)["ex3"]
     if "_or_" in status:
         assert ex3.status in status.split("_or_"), ex3.status
@@ -143,53 +149,53 @@ def test_hostile_code_gets_named_status_and_no_point(case: str, solution: Any, t
     assert result.status == "graded" and result.sandbox["backend"] == "bubblewrap"
 
 
-def test_network_is_unreachable(solution: Any, tmp_path: Path, conceptual_contract: Contract,
+def test_network_is_unreachable(solution: Any, tmp_path: Path, conceptual: Assignment,
                                 keras_home: Path, host_server: int) -> None:
     code = (f"import urllib.request\nurllib.request.urlopen('http://127.0.0.1:{host_server}/', timeout=3)\n"
             + CORRECT_EX3)
     result = run(write_variant(solution, tmp_path, replace={"ex3-answer-1": code}),
-                 conceptual_contract, keras_home)
+                 conceptual, keras_home)
     ex3 = by_id(result)["ex3"]
     assert ex3.status == "error" and ex3.error.ename == "URLError"
     assert ex3.error.line == 2 and "urlopen" in ex3.error.code_line, "the student's own line"
     assert_others_unaffected(result)
 
 
-def test_original_error_not_follow_on(solution: Any, tmp_path: Path, conceptual_contract: Contract,
+def test_original_error_not_follow_on(solution: Any, tmp_path: Path, conceptual: Assignment,
                                       keras_home: Path) -> None:
     code = "loss_ec = -np.sum(y * np.log(yh))\nloss_qu = 1 / 0\n"
     result = run(write_variant(solution, tmp_path, replace={"ex3-answer-1": code}),
-                 conceptual_contract, keras_home)
+                 conceptual, keras_home)
     err = by_id(result)["ex3"].error
     assert (err.ename, err.line, err.code_line) == ("ZeroDivisionError", 2, "loss_qu = 1 / 0")
     assert err.cell_index == 13
 
 
 def test_huge_output_is_capped_and_answers_still_graded(solution: Any, tmp_path: Path,
-                                                        conceptual_contract: Contract,
+                                                        conceptual: Assignment,
                                                         keras_home: Path) -> None:
     code = "print('x' * (100 * 1024 * 1024))\n" + CORRECT_EX3
     result = run(write_variant(solution, tmp_path, replace={"ex3-answer-1": code}),
-                 conceptual_contract, keras_home)
+                 conceptual, keras_home)
     ex3 = by_id(result)["ex3"]
     assert "output_limit" in ex3.notes and ex3.score == ex3.max_score
     assert_others_unaffected(result)
 
 
 def test_edited_deleted_and_renamed_instructor_cells_are_restored(
-        solution: Any, tmp_path: Path, conceptual_contract: Contract, keras_home: Path) -> None:
+        solution: Any, tmp_path: Path, conceptual: Assignment, keras_home: Path) -> None:
     path = write_variant(solution, tmp_path, replace={"ex1-given-2": "print('nada')"},
                          drop=("ex3-given-1",), rename={"ex1-given-1": "meu-id"})
-    result = run(path, conceptual_contract, keras_home)
+    result = run(path, conceptual, keras_home)
     assert set(result.restored_cells) == {"ex1-given-2 (edited)", "ex3-given-1 (deleted)",
                                           "ex1-given-1 (deleted)"}
     assert result.score == result.max_score
 
 
-def test_malformed_notebook_is_invalid_not_a_crash(tmp_path: Path, conceptual_contract: Contract,
+def test_malformed_notebook_is_invalid_not_a_crash(tmp_path: Path, conceptual: Assignment,
                                                    keras_home: Path) -> None:
     path = tmp_path / "quebrado.ipynb"
     path.write_text('{"cells": [ {"cell_type": "code", ')
-    result = run(path, conceptual_contract, keras_home)
+    result = run(path, conceptual, keras_home)
     assert result.status == "invalid_submission" and result.score == 0
     assert "not valid JSON" in result.messages[0]

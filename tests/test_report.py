@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from tests.test_report_fixtures import (  # noqa: F401
     results_fixture,
 )
 
-DUE = datetime(2024, 6, 10, 23, 59, tzinfo=timezone.utc)
+DUE = datetime(2024, 6, 10, 23, 59, tzinfo=UTC)
 
 
 def html(r: GradeResult, k: AnswerKey, a: Assignment, **kw: object) -> str:
@@ -67,6 +67,18 @@ def test_portuguese_report_says_what_happened(results, key, assignment) -> None:
         assert sentence.replace("'", "&#39;") in text, sentence
     assert text.count("Erro original") == 1  # only exercise 7 failed; no follow-on errors
     assert "Total score" not in text
+
+
+def test_a_check_names_its_misconception_in_words(results, key, assignment) -> None:
+    """The row of a failed check says the misconception's sentence (from the assignment's
+    messages.json), not its bare id."""
+    for lang, sentence in (("pt", "Hinge calculada com rótulos 0/1"), ("en", "Hinge computed with 0/1 labels")):
+        view = report.student_view(results["bruno"], key, assignment, lang=lang)
+        row = next(c for e in view.exercises for c in e.checks if c.id == "ex1.loss_hi")
+        assert sentence in row.misconception, (lang, row.misconception)
+        line = next(x for x in md(results["bruno"], key, assignment, lang=lang).splitlines()
+                    if x.startswith("| `ex1.loss_hi`"))
+        assert sentence in line and "hinge_01_labels" not in line, line
 
 
 def test_english_report_is_translated(results, key, assignment) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from autograder import report
-from tests.test_report_fixtures import KEY_PATH, contract_fixture, key_fixture, results_fixture  # noqa: F401
+from tests.test_report_fixtures import KEY_PATH, assignment_fixture, key_fixture, results_fixture  # noqa: F401
 
 CHROMIUM = next((p for p in (os.environ.get("CHROMIUM"), shutil.which("chromium"),
                              shutil.which("chromium-browser"), shutil.which("google-chrome")) if p), None)
@@ -153,10 +153,10 @@ def test_the_checker_sees_broken_images_and_errors(tmp_path: Path, browser: Brow
 
 @pytest.mark.parametrize("who,lang,reveal", [("bruno", "pt", "never"), ("ana", "en", "always"),
                                              ("carla", "pt", "always"), ("diego", "en", "never")])
-def test_student_report_opens_cleanly(tmp_path: Path, browser: Browser, results, key, contract,
+def test_student_report_opens_cleanly(tmp_path: Path, browser: Browser, results, key, assignment,
                                       who: str, lang: str, reveal: str) -> None:
     path = tmp_path / f"{who}.html"
-    path.write_text(report.student_report(results[who], key, contract, lang=lang, reveal=reveal,  # type: ignore[arg-type]
+    path.write_text(report.student_report(results[who], key, assignment, lang=lang, reveal=reveal,  # type: ignore[arg-type]
                                           fmt="html"), encoding="utf-8")
     page = browser.open(path.as_uri())
     assert page["console_errors"] == []
@@ -167,9 +167,9 @@ def test_student_report_opens_cleanly(tmp_path: Path, browser: Browser, results,
     assert page["title"]
 
 
-def test_class_summary_opens_cleanly(tmp_path: Path, browser: Browser, results, key, contract) -> None:
+def test_class_summary_opens_cleanly(tmp_path: Path, browser: Browser, results, key, assignment) -> None:
     path = tmp_path / "class_summary.html"
-    path.write_text(report.class_summary(list(results.values()), key, contract, fmt="html"), encoding="utf-8")
+    path.write_text(report.class_summary(list(results.values()), key, assignment, fmt="html"), encoding="utf-8")
     page = browser.open(path.as_uri())
     assert page["console_errors"] == [] and page["requests"] == []
     assert len(page["images"]) == 1 and page["images"][0]["ok"]

@@ -174,8 +174,8 @@ def key_fixture() -> AnswerKey:
 
 
 @pytest.fixture(scope="session", name="results")
-def results_fixture(contract: Contract, key: AnswerKey) -> dict[str, GradeResult]:
-    return build_results(contract, key)
+def results_fixture(assignment: Assignment, key: AnswerKey) -> dict[str, GradeResult]:
+    return build_results(assignment.contract, key)
 
 
 def test_fixture_results_are_what_the_tests_expect(results: dict[str, GradeResult]) -> None:

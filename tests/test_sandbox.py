@@ -15,6 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from autograder.errors import AutograderError
 from autograder.sandbox import CellRun, Limits, Sandbox
 from autograder.sandbox.bubblewrap import paths_to_hide
 
@@ -105,6 +106,16 @@ def test_installed_grader_packages_are_hidden(tmp_path: Path) -> None:
     (outside / "templates").mkdir(parents=True)
     hidden = paths_to_hide([str(site), str(outside), ""], [str(site)])
     assert hidden == [str(site / "autograder"), str(site / "reference.py")]
+
+
+def test_a_missing_datasets_folder_is_named_without_naming_any_dataset(tmp_path: Path) -> None:
+    sb = Sandbox(LIMITS, datasets_dir=tmp_path / "missing", backend="none")
+    with pytest.raises(AutograderError) as raised:
+        sb.start()
+    assert str(tmp_path / "missing") in raised.value.what
+    assert raised.value.fix.startswith("pass the datasets folder")
+    assert ".npz" not in raised.value.message() and "mnist" not in raised.value.message()
+    sb.close()
 
 
 # -- running cells ----------------------------------------------------------------------------

@@ -10,11 +10,11 @@ import nbformat
 import pytest
 
 from autograder.api import GradeOptions, grade
+from autograder.cache_replay import SELFCHECK_MIME, normalise, submitted_values
 from autograder.keymodel import load_key
-from autograder.speed import SELFCHECK_MIME, normalise, submitted_values
+from tests.common import CNN, SMOKE_KEY
 
 pytestmark = [pytest.mark.kernel, pytest.mark.training, pytest.mark.slow]
-REPO = Path(__file__).resolve().parents[1]
 
 
 def verification(result: Any) -> dict[str, str]:
@@ -48,11 +48,11 @@ def test_submitted_values_are_read_from_the_selfcheck_outputs(executed_solution_
 
 
 def test_cache_and_replay(executed_solution_smoke: Path, tmp_path: Path, keras_home: Path) -> None:
-    key = load_key(REPO / "keys" / "smoke" / "key.json")
+    key = load_key(SMOKE_KEY)
     options = GradeOptions(mode="fast", cache_dir=tmp_path / "cache", replay_epochs=1,
                            datasets_dir=keras_home / "datasets")
 
-    first = grade(executed_solution_smoke, key, options=options)
+    first = grade(executed_solution_smoke, key, CNN, options=options)
     assert first.score == first.max_score
     assert verification(first) == {"ex1": "executed", "ex3": "executed", "ex7": "executed",
                                    "ex8": "executed", "ex10": "replay_verified"}
@@ -61,7 +61,7 @@ def test_cache_and_replay(executed_solution_smoke: Path, tmp_path: Path, keras_h
     # same code except exercise 3, and exercise 10's recorded losses edited by the student
     edited = tamper(executed_solution_smoke, tmp_path / "edited.ipynb", ex3_code="\n_extra = 1\n",
                     scale_loss=0.5)
-    second = grade(edited, key, options=options)
+    second = grade(edited, key, CNN, options=options)
     assert verification(second) == {"ex1": "cached", "ex3": "executed", "ex7": "cached",
                                     "ex8": "cached", "ex10": "executed"}
     ex10 = next(e for e in second.exercises if e.id == "ex10")
