@@ -143,7 +143,8 @@ def test_a_key_of_another_assignment_exits_9(tmp_path: Path, with_assignment: bo
     nb = student_notebook(tmp_path / "aluno.ipynb")
     key = edited_key(tmp_path / "key.json", name="outra_folha")
     out = tmp_path / "result.json"
-    res = cli("grade", nb, "--key", key, "--out", out, *(["--assignment", CNN.name] if with_assignment else []))
+    named = ["--assignment", CNN.name] if with_assignment else []
+    res = cli("grade", nb, "--key", key, "--out", out, *named)
     assert res.exit_code == 9, res.output
     assert "The answer key belongs to assignment 'outra_folha', not 'cnn_treinamento'" in res.output
     assert not out.exists()

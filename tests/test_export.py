@@ -37,7 +37,8 @@ def rows(text: str) -> list[list[str]]:
 
 
 def test_moodle_worksheet_round_trip(results, assignment) -> None:
-    fill = moodle.fill_worksheet("\ufeff" + WORKSHEET, list(results.values()), lang="pt", assignment=assignment)
+    fill = moodle.fill_worksheet("\ufeff" + WORKSHEET, list(results.values()), lang="pt",
+                                 assignment=assignment)
     assert fill.text.startswith("\ufeff") and fill.text.count("\r\n") == 5  # BOM and line ends kept
     before, after = rows(WORKSHEET), rows(fill.text)
     assert after[0] == before[0] and len(after) == len(before)

@@ -309,7 +309,7 @@ def test_typical_mistakes_are_named_misconceptions(assignment: Assignment, smoke
     # `lr=` in the ReLU network: Keras 3's error, recognised by name
     assert ex["ex4"].error is not None and "lr" in ex["ex4"].error.evalue
     assert "misconception:lr_keyword" in ex["ex4"].notes
-    assert named["ex4.relu.loss"] == named["ex4.letter"] == "lr_keyword"
+    assert named["ex4.relu.loss"] == named["ex4.relu.learning_rate"] == "lr_keyword"
     assert checks["ex4.sig.loss"].status == "pass"  # the sigmoid part ran before the error
 
 

@@ -72,7 +72,8 @@ def test_portuguese_report_says_what_happened(results, key, assignment) -> None:
 def test_a_check_names_its_misconception_in_words(results, key, assignment) -> None:
     """The row of a failed check says the misconception's sentence (from the assignment's
     messages.json), not its bare id."""
-    for lang, sentence in (("pt", "Hinge calculada com rótulos 0/1"), ("en", "Hinge computed with 0/1 labels")):
+    for lang, sentence in (("pt", "Hinge calculada com rótulos 0/1"),
+                           ("en", "Hinge computed with 0/1 labels")):
         view = report.student_view(results["bruno"], key, assignment, lang=lang)
         row = next(c for e in view.exercises for c in e.checks if c.id == "ex1.loss_hi")
         assert sentence in row.misconception, (lang, row.misconception)

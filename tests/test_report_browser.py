@@ -169,7 +169,8 @@ def test_student_report_opens_cleanly(tmp_path: Path, browser: Browser, results,
 
 def test_class_summary_opens_cleanly(tmp_path: Path, browser: Browser, results, key, assignment) -> None:
     path = tmp_path / "class_summary.html"
-    path.write_text(report.class_summary(list(results.values()), key, assignment, fmt="html"), encoding="utf-8")
+    path.write_text(report.class_summary(list(results.values()), key, assignment, fmt="html"),
+                    encoding="utf-8")
     page = browser.open(path.as_uri())
     assert page["console_errors"] == [] and page["requests"] == []
     assert len(page["images"]) == 1 and page["images"][0]["ok"]

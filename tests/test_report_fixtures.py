@@ -145,7 +145,8 @@ def build_results(contract: Contract, key: AnswerKey) -> dict[str, GradeResult]:
                         for e in contract.exercises),
         graded_at="2024-06-01T12:00:00+00:00", grader_version="0.1.0", environment={},
         key={"profile": key.profile, "sha256": "f" * 64, "warnings": [KEY_WARNING]}, sandbox={},
-        assignment=CNN.identity(), messages=("No cell of this notebook carries the assignment's tags: it is not the "
+        assignment=CNN.identity(),
+        messages=("No cell of this notebook carries the assignment's tags: it is not the "
                   "assignment's notebook.",))
 
     diego_runs = dict(runs)
