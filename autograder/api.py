@@ -27,7 +27,15 @@ from autograder.assignment import Assignment, check_same, notebook_assignment
 from autograder.authoring import authored_cells
 from autograder.environment import current
 from autograder.errors import SubmissionError
-from autograder.execute import Execution, ExerciseRun, SandboxLike, execute, kernel_starter, probe_source, run_exercise
+from autograder.execute import (
+    Execution,
+    ExerciseRun,
+    SandboxLike,
+    execute,
+    kernel_starter,
+    probe_source,
+    run_exercise,
+)
 from autograder.keymodel import AnswerKey
 from autograder.results import ExerciseResult, GradeResult, Student
 
@@ -51,7 +59,7 @@ class GradeOptions:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def _key_info(key: AnswerKey, key_sha256: str) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from autograder.errors import AssignmentError
+from autograder.fsutil import sha256_file
 
 if TYPE_CHECKING:
     from autograder.authoring import Module
@@ -394,10 +395,6 @@ def _read_json(path: Path) -> Any:
                               fix="correct the file in the assignment's folder.") from exc
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 # ---- finding and loading ------------------------------------------------------------------------
 
 def installed() -> dict[str, metadata.EntryPoint]:
@@ -435,8 +432,10 @@ def _from_module(module: ModuleType, root: Path) -> Assignment:
     try:
         manifest = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise AssignmentError(f"Cannot read the assignment's manifest: {exc}", where=str(manifest_path),
-                              fix=f"every assignment folder has a {MANIFEST}; see docs/authoring.md.") from exc
+        raise AssignmentError(f"Cannot read the assignment's manifest: {exc}",
+                              where=str(manifest_path),
+                              fix=f"every assignment folder has a {MANIFEST}; "
+                                  "see docs/authoring.md.") from exc
     for required in ("name", "version", "title"):
         if not isinstance(manifest.get(required), str):
             raise AssignmentError(f"{MANIFEST} has no {required!r} (a string).", where=str(manifest_path),

@@ -119,7 +119,8 @@ def key_report(key_path: Path, assignment: str | None) -> None:
         _fail(exc)
 
 
-def _resolve_assignment(assignment: str | None, key_path: Path | None = None, raw: bytes | None = None) -> Any:
+def _resolve_assignment(assignment: str | None, key_path: Path | None = None,
+                        raw: bytes | None = None) -> Any:
     """``--assignment``; else the one the notebook (or the key) names; else the only installed one."""
     from autograder.assignment import for_notebook, installed, load_assignment
 

@@ -18,6 +18,7 @@ import jsonschema
 
 from autograder.errors import ContractError
 
+
 @dataclass(frozen=True)
 class Read:
     part: str

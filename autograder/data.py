@@ -13,7 +13,6 @@ assignment (``autograder.assignment.all_installed()``).
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import shutil
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from autograder.assignment import Assignment, Dataset, DatasetFile, all_installed
 from autograder.errors import DatasetError
+from autograder.fsutil import sha256_file
 
 Datasets = Assignment | Iterable[Dataset | DatasetFile] | None
 
@@ -37,12 +37,7 @@ def keras_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     return base / "datasets"
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+sha256_of = sha256_file  # the one sha256 helper, under the name this module has always used
 
 
 # ---- which datasets -----------------------------------------------------------------------------

@@ -19,7 +19,6 @@ Tolerance kinds:
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 
 from autograder.environment import Environment, compatibility_warnings, current
 from autograder.errors import KeyError_
+from autograder.fsutil import sha256_file
 
 KEY_SCHEMA = "dl-autograder/key"
 KEY_SCHEMA_VERSION = 2
@@ -148,4 +148,4 @@ def load_key(path: Path, *, default: Path | None = None) -> AnswerKey:
 
 
 def key_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return sha256_file(Path(path))

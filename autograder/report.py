@@ -21,7 +21,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,6 +32,7 @@ from autograder import plots, templating
 from autograder.assignment import Assignment, check_same
 from autograder.i18n import LANGUAGES, has_message, message_ids, translate
 from autograder.keymodel import AnswerKey, load_key
+from autograder.naming import safe_name
 from autograder.results import RESULT_SCHEMA, CheckResult, ExerciseResult, GradeResult, result_from_dict
 
 Reveal = Literal["never", "after_due", "always"]
@@ -64,7 +65,7 @@ def may_show_expected(reveal: str, due: datetime | None = None, now: datetime | 
         if due is None:
             raise ValueError("reveal='after_due' needs the due date: pass due=datetime(...) "
                              "(or --due 2024-05-31T23:59 on the command line)")
-        return _aware(now or datetime.now(timezone.utc)) >= _aware(due)
+        return _aware(now or datetime.now(UTC)) >= _aware(due)
     raise ValueError(f"reveal must be one of {', '.join(REVEALS)}, got {reveal!r}")
 
 
@@ -513,15 +514,6 @@ def class_summary(results: Sequence[GradeResult], key: AnswerKey | None, assignm
 
 
 # ---- a folder of results -> a folder of reports ----------------------------------------------
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
-
-
-def safe_name(text: str) -> str:
-    """A file name from a student id: no separators, no leading dot, never empty."""
-    name = _UNSAFE.sub("_", text).strip("._")[:100]
-    return name or "student"
-
 
 @dataclass(frozen=True)
 class Loaded:

@@ -69,8 +69,8 @@ def _assignments() -> tuple[Assignment, ...]:
 @pytest.mark.parametrize("assignment", _assignments(), ids=lambda a: a.name)
 def test_engine_names_nothing_of_the_assignment(assignment: Assignment) -> None:
     words = _words_of(assignment)
-    pattern = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
-                         + r")(?![A-Za-z0-9_])")
+    alternatives = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    pattern = re.compile(r"(?<![A-Za-z0-9_])(" + alternatives + r")(?![A-Za-z0-9_])")
     hits = []
     for path in _engine_files():
         if _scaffold_template(path):

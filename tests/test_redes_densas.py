@@ -335,3 +335,51 @@ def test_selfcheck_runs_in_the_solution_notebook(assignment: Assignment, tmp_pat
         assert "Tudo certo" in text and "✘" not in text, (call, text)
         assert "application/vnd.dl-autograder.selfcheck+json" in mimes, call
     assert "histórico de 5 épocas" in calls['check("ex4")'][0]
+
+    # the values the self-check saved let fast mode verify exercise 4 by replaying its first epochs
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    nbformat.write(nb, subs / "ana.ipynb")
+    out = tmp_path / "out"
+    key = assignment.key_path("smoke")
+    res = CliRunner().invoke(main, ["grade-batch", str(subs), "--assignment", NAME, "--key", str(key),
+                                    "--out", str(out), "--mode", "fast"])
+    assert res.exit_code == 0, res.output
+    (path,) = (out / "results").glob("*.json")
+    result = load_result(path)
+    assert result.score == 50
+    assert {e.id: e.verification for e in result.exercises}["ex4"] == "replay_verified"
+
+
+@pytest.mark.kernel
+@pytest.mark.training
+def test_example_class_batch_reports_and_exports(assignment: Assignment, tmp_path: Path) -> None:
+    """grade-batch, report and export, generic over the assignment, on its own example class."""
+    out = tmp_path / "example"
+    res = CliRunner().invoke(main, ["example", "--assignment", NAME, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    results = {}
+    for p in (out / "results").glob("*.json"):
+        r = load_result(p)
+        results[r.student.name] = (r.status, r.score)
+    assert results == {"Ana Souza": ("graded", 50), "Bruno Lima": ("graded", 42.5),
+                       "Carla Dias": ("graded", 47), "Diego Alves": ("graded", 44),
+                       "Eva Rocha": ("invalid_submission", 0)}
+    bruno = next((out / "reports").glob("202.md")).read_text(encoding="utf-8")
+    assert "Derivada da sigmoide tomada como s(z)" in bruno
+    assert "Limite de He calculado com fan_out" in bruno
+    assert (out / "reports" / "202_files" / "ex4_relu.png").is_file()
+    assert (out / "exports" / "canvas_gradebook.csv").is_file()
+    assert (out / "exports" / "moodle" / "feedback_files.zip").is_file()
+    # re-rendered in English from the results alone
+    res = CliRunner().invoke(main, ["report", str(out / "results"), "--assignment", NAME,
+                                    "--key", str(assignment.key_path("smoke")),
+                                    "--out", str(tmp_path / "en"), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    carla = (tmp_path / "en" / "203.md").read_text(encoding="utf-8")
+    assert "`lr=` does not exist in Keras 3" in carla and "ReLU'(0) taken as 1" in carla
+    csv_out = tmp_path / "grades.csv"
+    res = CliRunner().invoke(main, ["export", "csv", str(out / "results"), "--assignment", NAME,
+                                    "--out", str(csv_out)])
+    assert res.exit_code == 0, res.output
+    assert "ex2.lim_he" in csv_out.read_text(encoding="utf-8")

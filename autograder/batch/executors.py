@@ -142,7 +142,7 @@ class LocalProcessExecutor:
             proc.start()
             self._live.add(proc)
         send.close()
-        outcome = None
+        outcome: Outcome | None = None
         try:
             proc.join()
             if recv.poll():

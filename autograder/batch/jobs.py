@@ -113,7 +113,7 @@ def grader_error(job: Job, reason: str) -> GradeResult:
     return GradeResult(
         submission_path=job.origin, submission_sha256=job.submission_sha256, student=job.who,
         status="grader_error", score=0.0, max_score=job.max_score, exercises=(),
-        graded_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        graded_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         grader_version=__version__, environment=current().to_dict(),
         key={"sha256": job.key_sha256, "path": job.key_path}, sandbox={},
         assignment={"path": job.assignment},

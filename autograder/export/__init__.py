@@ -36,7 +36,8 @@ def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Pa
     """Run one export. Returns the exit code: 0, or 1 when something was skipped or left
     unmatched (the files are still written; what was left out is listed)."""
     from autograder.keymodel import load_key
-    from autograder.report import load_results, parse_due, safe_name
+    from autograder.naming import safe_name
+    from autograder.report import load_results, parse_due
 
     if target not in TARGETS:
         raise ValueError(f"export target must be one of {', '.join(TARGETS)}, got {target!r}")

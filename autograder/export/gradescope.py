@@ -28,7 +28,7 @@ import stat
 import sys
 import zipfile
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -174,8 +174,9 @@ else
     GRADE_CMD="${{AUTOGRADER_GS_GRADE_CMD:-autograder grade}}"
 fi
 mkdir -p "$OUT"
-convert=("$PY" -m autograder.export.gradescope --assignment {assignment} --lang "${{AUTOGRADER_GS_LANG:-{lang}}}"
-         --reveal "${{AUTOGRADER_GS_REVEAL:-{reveal}}}" --metadata "$ROOT/submission_metadata.json")
+convert=("$PY" -m autograder.export.gradescope --assignment {assignment}
+         --lang "${{AUTOGRADER_GS_LANG:-{lang}}}" --reveal "${{AUTOGRADER_GS_REVEAL:-{reveal}}}"
+         --metadata "$ROOT/submission_metadata.json")
 shopt -s nullglob
 subs=("$ROOT"/submission/*.ipynb)
 if [ "${{#subs[@]}}" -eq 0 ]; then
@@ -307,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AutograderError:
         assignment = None
     result = load_result(Path(a.paths[0]))
-    data = results_json(result, lang=a.lang, reveal=reveal, due=due, now=datetime.now(timezone.utc),
+    data = results_json(result, lang=a.lang, reveal=reveal, due=due, now=datetime.now(UTC),
                         assignment=assignment)
     _write_json(Path(a.paths[1]), data)
     return 0

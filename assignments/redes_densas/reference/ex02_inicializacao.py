@@ -81,11 +81,13 @@ def supported_letters(f: Mapping[str, float]) -> list[str]:
 def run(profile: Any = None, seeding: str = "deterministic", progress: Any = None) -> dict[str, Any]:
     if progress:
         progress("ex2: inicialização de Glorot e He")
+    std_glorot = propaga(limite_glorot(LARGURA, LARGURA))
+    std_he = propaga(limite_he(LARGURA, LARGURA))
     ref = {
         "lim_glorot": limite_glorot(FAN_IN, FAN_OUT),
         "lim_he": limite_he(FAN_IN, FAN_OUT),
-        "std_glorot": propaga(limite_glorot(LARGURA, LARGURA)),
-        "std_he": propaga(limite_he(LARGURA, LARGURA)),
+        "std_glorot": std_glorot,
+        "std_he": std_he,
     }
     normal_glorot = math.sqrt(2.0 / (LARGURA + LARGURA))
     normal_he = math.sqrt(2.0 / LARGURA)
@@ -98,7 +100,7 @@ def run(profile: Any = None, seeding: str = "deterministic", progress: Any = Non
             "std_he": propaga(normal_he),
         },
     }
-    f = fatos(ref["std_glorot"], ref["std_he"])
+    f = fatos(std_glorot, std_he)
     return {
         "exercise": "ex2",
         "settings": {"fan_in": FAN_IN, "fan_out": FAN_OUT, "largura": LARGURA, "camadas": CAMADAS,
