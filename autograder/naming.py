@@ -1,9 +1,15 @@
-"""File names derived from student ids: one rule for result files, reports and exports."""
+"""Names for students: file names from their ids (one rule for result files, reports and
+exports) and how reports and exports name a student in a sentence."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from autograder.results import GradeResult
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
 
@@ -24,3 +30,16 @@ def safe_name(text: str) -> str:
     if name != text or not name:
         name = f"{name or 'student'}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
     return name
+
+
+def student_label(result: GradeResult) -> str:
+    """How a report names a student: ``Name (id)``, or the id, or the submission's file name."""
+    s = result.student
+    return f"{s.name} ({s.id})" if s.name and s.name != s.id else s.id or Path(result.submission_path).name
+
+
+def student_identity(result: GradeResult) -> str:
+    """How an export's problem list names a student: every identity it has (name, id, email)."""
+    s = result.student
+    bits = [b for b in (s.name, f"id {s.id}" if s.id else "", s.email) if b]
+    return ", ".join(bits) or result.submission_path

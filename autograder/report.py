@@ -32,7 +32,7 @@ from autograder import plots, templating
 from autograder.assignment import Assignment, check_same
 from autograder.i18n import LANGUAGES, has_message, message_ids, translate
 from autograder.keymodel import AnswerKey, load_key
-from autograder.naming import safe_name
+from autograder.naming import safe_name, student_label
 from autograder.results import RESULT_SCHEMA, CheckResult, ExerciseResult, GradeResult, result_from_dict
 
 Reveal = Literal["never", "after_due", "always"]
@@ -411,11 +411,6 @@ class SummaryView:
     t: Callable[..., str] = field(repr=False, compare=False, default=translate)
 
 
-def _who(r: GradeResult) -> str:
-    s = r.student
-    return f"{s.name} ({s.id})" if s.name and s.name != s.id else s.id or Path(r.submission_path).name
-
-
 def _quantile_stats(scores: Sequence[float], lang: str) -> tuple[tuple[str, str], ...]:
     if not scores:
         return ()
@@ -464,13 +459,13 @@ def summary_view(results: Sequence[GradeResult], key: AnswerKey | None, assignme
     failures = []
     for r in results:
         if r.status != "graded":
-            failures.append((_who(r), "—", translate(f"submission_status_{r.status}", lang),
+            failures.append((student_label(r), "—", translate(f"submission_status_{r.status}", lang),
                              _short(" ".join(r.messages) or r.status)))
             continue
         for e in r.exercises:
             if e.status in FAILED_EXERCISE:
                 reason = f"{e.error.ename}: {_short(e.error.evalue, 200)}" if e.error else ""
-                failures.append((_who(r), exercise_title(e, assignment, lang),
+                failures.append((student_label(r), exercise_title(e, assignment, lang),
                                  translate(f"status_{e.status}", lang), reason))
 
     if key is not None:

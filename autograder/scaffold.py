@@ -1,6 +1,6 @@
 """``autograder new``: a new assignment folder that builds, keys and grades at once.
 
-The folder is a tiny but real module (docs/authoring.md, "Step 1")::
+The folder is a tiny but real module (docs/authoring.md, section 1)::
 
     <folder>/
       README.md                     what to edit next, for the instructor

@@ -23,6 +23,7 @@ from pathlib import Path
 from autograder.errors import AutograderError
 from autograder.export import csvfile
 from autograder.fsutil import write_bytes_atomic
+from autograder.naming import student_identity
 from autograder.results import GradeResult
 
 HEADER = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -46,10 +47,6 @@ def column_title(assignment_name: str, assignment_id: str | int | None = None) -
 
 def _points(score: float, max_score: float, points_possible: float) -> str:
     return f"{score / max_score * points_possible if max_score else 0.0:.2f}"
-
-
-def _who(r: GradeResult) -> str:
-    return ", ".join(b for b in (r.student.name, f"id {r.student.id}", r.student.email) if b)
 
 
 def _from_results(results: Sequence[GradeResult], title: str, points: float) -> CanvasExport:
@@ -129,8 +126,8 @@ def gradebook_csv(results: Sequence[GradeResult], *, assignment_name: str,
                 if (sid and sid in {cell(data[n], c) for c in ID_COLUMNS})
                 or (email and cell(data[n], "SIS Login ID").casefold() == email)]
         if len(rows) != 1:
-            unmatched_results.append(f"{_who(r)}: " + ("no gradebook row with this id or login" if not rows
-                                                       else "several gradebook rows match"))
+            why = "no gradebook row with this id or login" if not rows else "several gradebook rows match"
+            unmatched_results.append(f"{student_identity(r)}: {why}")
             continue
         claims.setdefault(rows[0], []).append(r)
     matched = []

@@ -33,6 +33,7 @@ from autograder.errors import AutograderError
 from autograder.export import csvfile
 from autograder.i18n import translate
 from autograder.keymodel import AnswerKey
+from autograder.naming import student_identity
 from autograder.results import GradeResult
 
 # Column titles as Moodle writes them (English, then Portuguese language packs)
@@ -96,12 +97,6 @@ def feedback_comment(result: GradeResult, assignment: Assignment | None = None, 
     return " ".join(parts)
 
 
-def _who(r: GradeResult) -> str:
-    s = r.student
-    bits = [b for b in (s.name, f"id {s.id}" if s.id else "", s.email) if b]
-    return ", ".join(bits) or r.submission_path
-
-
 def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str = "pt",
                    assignment: Assignment | None = None, maximum_grade: float | None = None,
                    comment: Callable[[GradeResult], str] | None = None) -> WorksheetFill:
@@ -144,12 +139,13 @@ def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str 
         pid = result_participant(r)
         id_rows = by_participant.get(pid, []) if pid else []
         if email_rows and id_rows and set(email_rows) != set(id_rows):
-            unmatched_results.append(f"{_who(r)}: the email and the participant id point to different rows")
+            unmatched_results.append(
+                f"{student_identity(r)}: the email and the participant id point to different rows")
             continue
         rows = email_rows or id_rows
         if len(rows) != 1:
-            unmatched_results.append(f"{_who(r)}: " + ("no row with this email or participant id" if not rows
-                                                       else "several rows match"))
+            why = "no row with this email or participant id" if not rows else "several rows match"
+            unmatched_results.append(f"{student_identity(r)}: {why}")
             continue
         claims.setdefault(rows[0], []).append(r)
 
@@ -160,7 +156,7 @@ def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str 
         label = f"{cell(row, 'id')} ({cell(row, 'name')})"
         if len(claimants) > 1:
             problems.append(f"{label}: {len(claimants)} results match this row "
-                            f"({'; '.join(_who(r) for r in claimants)}); left as downloaded")
+                            f"({'; '.join(student_identity(r) for r in claimants)}); left as downloaded")
             continue
         r = claimants[0]
         if cell(row, "can_change").strip().casefold() in LOCKED:
