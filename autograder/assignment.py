@@ -366,9 +366,10 @@ class Assignment:
         return dict(self.manifest.get("fast", {}).get("replay", {}))
 
     @property
-    def epoch_settings(self) -> Mapping[str, str]:
-        """Training exercise -> the profile setting holding its epochs (for replays)."""
-        return dict(self.manifest.get("fast", {}).get("epochs", {}))
+    def language(self) -> str:
+        """The notebooks' language: the default of ``--lang`` for reports and exports."""
+        lang = self.manifest.get("language", "pt")
+        return lang if lang in ("pt", "en") else "pt"
 
     def example(self) -> ExampleClass | None:
         p = self.path("example.toml")

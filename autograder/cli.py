@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from autograder.errors import AutograderError
+from autograder.errors import AutograderError, SubmissionError
 
 
 def _fail(exc: AutograderError) -> None:
@@ -163,7 +163,8 @@ def _summary_lines(result: object, lang: str) -> list[str]:
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Where to write the result JSON (default: <submission>.result.json).")
 @click.option("--student", "student_id", default=None, help="Student id (default: the file name).")
-@click.option("--lang", type=click.Choice(["pt", "en"]), default="pt", show_default=True)
+@click.option("--lang", type=click.Choice(["pt", "en"]), default=None,
+              help="Language of what students and TAs read (default: the assignment's).")
 @click.option("--backend", type=click.Choice(["auto", "bubblewrap", "none"]), default="auto",
               show_default=True, help="Sandbox: bubblewrap, or none (no isolation; see README).")
 @click.option("--time-factor", type=float, default=3.0, show_default=True,
@@ -171,12 +172,13 @@ def _summary_lines(result: object, lang: str) -> list[str]:
 @click.option("--time-floor", type=float, default=60.0, show_default=True)
 @click.option("--memory-mb", type=int, default=4096, show_default=True)
 def grade_cmd(submission: Path, assignment: str | None, key_path: Path | None, out: Path | None,
-              student_id: str | None, lang: str, backend: str, time_factor: float, time_floor: float,
+              student_id: str | None, lang: str | None, backend: str, time_factor: float, time_floor: float,
               memory_mb: int) -> None:
     """Grade one notebook: writes the result JSON and prints a summary.
 
     Exits 0 whenever grading ran, even if the student scored 0; non-zero only when grading
-    itself failed (missing key or datasets, a key or notebook of another assignment)."""
+    itself failed (missing key or datasets, a key or notebook of another assignment) and 6 when
+    the notebook cannot be read at all (the result, score 0, says why)."""
     from autograder.api import GradeOptions, grade
     from autograder.assignment import notebook_assignment
     from autograder.errors import AssignmentMismatch
@@ -194,6 +196,7 @@ def grade_cmd(submission: Path, assignment: str | None, key_path: Path | None, o
                                      where=str(submission),
                                      fix=f"grade it with --assignment {named} and that assignment's key.")
         key_path = key_path or a.key_path("full")
+        lang = lang or a.language
         key = load_key(key_path)
         for w in key.warnings_here():
             click.secho(f"WARNING: {w}", fg="yellow", err=True)
@@ -207,8 +210,10 @@ def grade_cmd(submission: Path, assignment: str | None, key_path: Path | None, o
         _fail(exc)
     out = out or submission.with_name(submission.name + ".result.json")
     write_atomic(out, result.to_json())
-    click.echo("\n".join(_summary_lines(result, lang)))
+    click.echo("\n".join(_summary_lines(result, lang or "pt")))
     click.echo(f"result written to {out}")
+    if result.status == "invalid_submission":  # the result says why; the exit code says it too
+        sys.exit(SubmissionError.exit_code)
 
 
 @main.command("grade-batch")
@@ -252,18 +257,20 @@ def grade_batch_cmd(path: Path, assignment: str | None, key_path: Path | None, o
               help="The key the results were graded with (for reference bands in plots).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: RESULTS_DIR/../reports).")
-@click.option("--lang", type=click.Choice(["pt", "en"]), default="pt", show_default=True)
+@click.option("--lang", type=click.Choice(["pt", "en"]), default=None,
+              help="Language of what students and TAs read (default: the assignment's).")
 @click.option("--reveal", type=click.Choice(["never", "after_due", "always"]), default="never",
               show_default=True, help="When to show expected values and correct letters.")
 @click.option("--due", default=None, help="Due date (ISO 8601), for --reveal after_due.")
 def report_cmd(results_dir: Path, assignment: str | None, key_path: Path | None, out: Path | None,
-               lang: str, reveal: str, due: str | None) -> None:
+               lang: str | None, reveal: str, due: str | None) -> None:
     """Re-render student reports and the class summary from existing results (no regrading)."""
     from autograder.report import cli_report
 
     try:
         a = _resolve_assignment(assignment, key_path)
-        sys.exit(cli_report(results_dir, key_path, out or results_dir.parent / "reports", lang=lang,
+        sys.exit(cli_report(results_dir, key_path, out or results_dir.parent / "reports",
+                            lang=lang or a.language,
                             reveal=reveal, due=due, assignment=a, echo=click.echo))
     except AutograderError as exc:
         _fail(exc)
@@ -278,7 +285,8 @@ def report_cmd(results_dir: Path, assignment: str | None, key_path: Path | None,
               help=_ASSIGNMENT_HELP + " Default: the one the key names, or the only installed one.")
 @click.option("--out", type=click.Path(path_type=Path), required=True)
 @click.option("--key", "key_path", type=click.Path(path_type=Path), default=None)
-@click.option("--lang", type=click.Choice(["pt", "en"]), default="pt", show_default=True)
+@click.option("--lang", type=click.Choice(["pt", "en"]), default=None,
+              help="Language of what students and TAs read (default: the assignment's).")
 @click.option("--reveal", type=click.Choice(["never", "after_due", "always"]), default="never",
               show_default=True)
 @click.option("--due", default=None)
@@ -290,7 +298,7 @@ def report_cmd(results_dir: Path, assignment: str | None, key_path: Path | None,
 @click.option("--assignment-id", default=None)
 @click.option("--points-possible", type=float, default=None)
 def export_cmd(target: str, results_dir: Path | None, assignment: str | None, out: Path,
-               key_path: Path | None, lang: str, reveal: str, due: str | None, worksheet: Path | None,
+               key_path: Path | None, lang: str | None, reveal: str, due: str | None, worksheet: Path | None,
                gradebook: Path | None, assignment_name: str | None, assignment_id: str | None,
                points_possible: float | None) -> None:
     """Export grades: Moodle worksheet + feedback zip, Canvas CSV, Gradescope, plain CSV."""
@@ -300,7 +308,8 @@ def export_cmd(target: str, results_dir: Path | None, assignment: str | None, ou
         a = _resolve_assignment(assignment, key_path)
         if target == "gradescope-bundle" and key_path is None:
             key_path = a.key_path("full")
-        sys.exit(cli_export(target, results_dir, out, key_path=key_path, lang=lang, reveal=reveal,
+        sys.exit(cli_export(target, results_dir, out, key_path=key_path, lang=lang or a.language,
+                            reveal=reveal,
                             due=due, worksheet=worksheet, gradebook=gradebook,
                             assignment_name=assignment_name, assignment_id=assignment_id,
                             points_possible=points_possible, assignment=a, echo=click.echo))
@@ -366,7 +375,7 @@ def assignment_notebooks(assignment: str | None, profile: str, out: Path) -> Non
               "(exit 1 when they are not).")
 def assignment_build(assignment: str | None, check: bool) -> None:
     """Regenerate the committed notebooks (generated/, full profile) from source.md."""
-    from autograder.assignment import load_assignment
+    from autograder.assignment import installed, load_assignment
     from autograder.authoring import stale_generated, write_all
 
     try:
@@ -376,7 +385,8 @@ def assignment_build(assignment: str | None, check: bool) -> None:
             for path in stale:
                 click.echo(f"out of date: {path}", err=True)
             if stale:
-                click.echo(f"run `autograder assignment build --assignment {a.name}` to regenerate them.",
+                spec = a.name if a.name in installed() else str(a.root)
+                click.echo(f"run `autograder assignment build --assignment {spec}` to regenerate them.",
                            err=True)
             sys.exit(1 if stale else 0)
         for kind, path in write_all(a, a.generated_dir, "full").items():

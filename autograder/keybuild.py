@@ -60,12 +60,19 @@ def plan(assignment: Assignment, profile_name: str, exercises: Sequence[str] | N
     return specs
 
 
-def _read_run(path: Path, profile: str) -> dict[str, Any] | None:
+def _read_run(path: Path, profile: str, settings: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """A finished run of ``profile``, or None. A run that records other profile ``settings``
+    (the profile was changed since) is stale and is run again."""
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
-    return d if isinstance(d, dict) and d.get("profile") == profile else None
+    if not isinstance(d, dict) or d.get("profile") != profile:
+        return None
+    recorded = d.get("profile_settings")
+    if settings is not None and recorded is not None and recorded != dict(settings):
+        return None
+    return d
 
 
 def execute(assignment: Assignment, spec: RunSpec, profile: str, runs_dir: Path, progress: Progress,
@@ -115,7 +122,7 @@ def build(assignment: Assignment, profile_name: str, out_dir: Path | None = None
     runs: list[Run] = []
     for i, spec in enumerate(specs, 1):
         prefix = f"[{i}/{len(specs)}]"
-        done = _read_run(runs_dir / f"{spec.name}.json", profile_name)
+        done = _read_run(runs_dir / f"{spec.name}.json", profile_name, profile.to_dict())
         if done is not None:
             progress(f"{prefix} {spec.name}: already done, reusing")
         else:

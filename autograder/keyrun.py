@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     result["wall_seconds"] = time.perf_counter() - start
     result["profile"] = args.profile
+    result["profile_settings"] = profile.to_dict()
     result["seeding"] = args.seeding
     result["environment"] = current().to_dict()
     write_atomic(args.out, json.dumps(result, indent=1, sort_keys=True))

@@ -174,7 +174,7 @@ else
     GRADE_CMD="${{AUTOGRADER_GS_GRADE_CMD:-autograder grade}}"
 fi
 mkdir -p "$OUT"
-convert=("$PY" -m autograder.export.gradescope --assignment {assignment}
+convert=("$PY" -m autograder.export.gradescope --assignment "$SRC/assignment"
          --lang "${{AUTOGRADER_GS_LANG:-{lang}}}" --reveal "${{AUTOGRADER_GS_REVEAL:-{reveal}}}"
          --metadata "$ROOT/submission_metadata.json")
 shopt -s nullglob
@@ -184,7 +184,7 @@ if [ "${{#subs[@]}}" -eq 0 ]; then
 fi
 rm -f "$OUT/result.json"
 # shellcheck disable=SC2086
-$GRADE_CMD "${{subs[0]}}" --assignment {assignment} --key "$SRC/key.json" --out "$OUT/result.json" \\
+$GRADE_CMD "${{subs[0]}}" --assignment "$SRC/assignment" --key "$SRC/key.json" --out "$OUT/result.json" \\
     --lang "${{AUTOGRADER_GS_LANG:-{lang}}}" >"$OUT/grader.log" 2>&1
 echo "grader exit status $?"
 cat "$OUT/grader.log"
@@ -238,12 +238,15 @@ def write_bundle(out_dir: Path, key_path: Path, assignment: Assignment, *, lang:
     out_dir.mkdir(parents=True)
     shutil.copy2(key_path, out_dir / "key.json")
     _copy_package(out_dir / "dl_autograder")
+    # the assignment travels as a folder of its own (it may live outside this package); its
+    # committed keys stay behind: the bundle's one key is key.json
+    shutil.copytree(assignment.root, out_dir / "assignment",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "keys", "*.log"))
     if datasets_dir is not None:
         shutil.copytree(datasets_dir, out_dir / "data")
     env = _environment(key_path)
     _executable(out_dir / "setup.sh", SETUP_SH.format(pins=_pins(env), python=env.get("python", "?")))
-    _executable(out_dir / "run_autograder", RUN_AUTOGRADER.format(lang=lang, reveal=reveal,
-                                                                  assignment=assignment.name))
+    _executable(out_dir / "run_autograder", RUN_AUTOGRADER.format(lang=lang, reveal=reveal))
     zpath = out_dir.with_suffix(".zip")
     with zipfile.ZipFile(zpath, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(out_dir.rglob("*")):
