@@ -122,10 +122,12 @@ def key_report(key_path: Path, assignment: str | None) -> None:
 def _resolve_assignment(assignment: str | None, key_path: Path | None = None,
                         raw: bytes | None = None) -> Any:
     """``--assignment``; else the one the notebook (or the key) names; else the only installed one."""
-    from autograder.assignment import for_notebook, installed, load_assignment
+    from autograder.assignment import for_notebook, installed, load_assignment, notebook_assignment
 
     if assignment is None and raw is not None:
-        return for_notebook(raw)
+        named = notebook_assignment(raw)
+        if named is not None and named in installed():
+            return for_notebook(raw)
     if assignment is None and key_path is not None and Path(key_path).is_file():
         from autograder.keymodel import load_key
 
@@ -189,7 +191,7 @@ def grade_cmd(submission: Path, assignment: str | None, key_path: Path | None, o
 
     try:
         raw = submission.read_bytes()
-        a = _resolve_assignment(assignment, raw=raw)
+        a = _resolve_assignment(assignment, key_path, raw=raw)
         named = notebook_assignment(raw)
         if named and named != a.name:
             raise AssignmentMismatch(f"The notebook belongs to the assignment {named!r}, not {a.name!r}.",
@@ -313,7 +315,9 @@ def export_cmd(target: str, results_dir: Path | None, assignment: str | None, ou
                             due=due, worksheet=worksheet, gradebook=gradebook,
                             assignment_name=assignment_name, assignment_id=assignment_id,
                             points_possible=points_possible, assignment=a, echo=click.echo))
-    except (ValueError, AutograderError) as exc:
+    except AutograderError as exc:
+        _fail(exc)
+    except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
 
 
@@ -370,29 +374,35 @@ def assignment_notebooks(assignment: str | None, profile: str, out: Path) -> Non
 
 
 @assignment_group.command("build")
-@click.option("--assignment", default=None, help=_ASSIGNMENT_HELP + " Default: the only installed one.")
+@click.option("--assignment", default=None, help=_ASSIGNMENT_HELP + " Default: every installed one.")
 @click.option("--check", is_flag=True, help="Only say whether the committed notebooks are up to date "
               "(exit 1 when they are not).")
 def assignment_build(assignment: str | None, check: bool) -> None:
     """Regenerate the committed notebooks (generated/, full profile) from source.md."""
-    from autograder.assignment import installed, load_assignment
+    from autograder.assignment import all_installed, installed, load_assignment
     from autograder.authoring import stale_generated, write_all
 
     try:
-        a = load_assignment(assignment)
-        if check:
-            stale = stale_generated(a)
-            for path in stale:
-                click.echo(f"out of date: {path}", err=True)
-            if stale:
-                spec = a.name if a.name in installed() else str(a.root)
-                click.echo(f"run `autograder assignment build --assignment {spec}` to regenerate them.",
-                           err=True)
-            sys.exit(1 if stale else 0)
-        for kind, path in write_all(a, a.generated_dir, "full").items():
-            click.echo(f"wrote {kind:8} {path}")
+        chosen = (load_assignment(assignment),) if assignment else all_installed()
+        stale_any = False
+        for a in chosen:
+            if check:
+                stale = stale_generated(a)
+                for path in stale:
+                    click.echo(f"out of date: {path}", err=True)
+                if stale:
+                    spec = a.name if a.name in installed() else str(a.root)
+                    click.echo(f"run `autograder assignment build --assignment {spec}` to regenerate "
+                               "them.", err=True)
+                else:
+                    click.echo(f"{a.name}: the committed notebooks are up to date")
+                stale_any |= bool(stale)
+                continue
+            for kind, path in write_all(a, a.generated_dir, "full").items():
+                click.echo(f"wrote {kind:8} {path}")
     except AutograderError as exc:
         _fail(exc)
+    sys.exit(1 if stale_any else 0)
 
 
 @assignment_group.command("otter")

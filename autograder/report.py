@@ -229,7 +229,7 @@ class StudentView:
     t: Callable[..., str] = field(repr=False, compare=False, default=translate)
 
 
-def _check_view(c: CheckResult, lang: str, show_expected: bool) -> CheckView:
+def _check_view(c: CheckResult, lang: str, show_expected: bool, messages: Messages = None) -> CheckView:
     return CheckView(
         id=c.id, status=c.status, status_text=translate(f"check_status_{c.status}", lang),
         points=templating.format_number(float(c.points)),
@@ -240,7 +240,7 @@ def _check_view(c: CheckResult, lang: str, show_expected: bool) -> CheckView:
         message=check_message(c, lang, show_expected),
         # a misconception recognised from the value itself; error-based ones (attached to the
         # checks the error cost) are said once, above the table
-        misconception=(misconception_text(c.misconception.id, lang)
+        misconception=(misconception_text(c.misconception.id, lang, messages)
                        if c.misconception and c.status == "fail" else ""),
     )
 
@@ -268,7 +268,7 @@ def _exercise_view(e: ExerciseResult, result: GradeResult, key: AnswerKey | None
         status=e.status, status_text=translate(f"status_{e.status}", lang),
         verification_text=translate(f"verification_{e.verification}", lang),
         seconds=f"{e.seconds:.1f} s",
-        checks=tuple(_check_view(c, lang, show_expected) for c in e.checks),
+        checks=tuple(_check_view(c, lang, show_expected, _messages(assignment)) for c in e.checks),
         error=error,
         misconceptions=tuple(misconception_text(m, lang, _messages(assignment)) for m in dict.fromkeys(ids)),
         notes=tuple(note_text(n, lang) for n in e.notes if not n.startswith("misconception:")),
@@ -516,8 +516,9 @@ class Loaded:
     skipped: tuple[str, ...]  # "file: reason", for the summary and the log
 
 
-def load_results(results_dir: Path) -> Loaded:
-    """Every grading result in ``results_dir`` (``*.json``); others are skipped with a reason."""
+def load_results(results_dir: Path, assignment: Assignment | None = None) -> Loaded:
+    """Every grading result in ``results_dir`` (``*.json``); others are skipped with a reason,
+    and so are results of another assignment than ``assignment`` (when given)."""
     results, skipped = [], []
     for path in sorted(Path(results_dir).glob("*.json")):
         try:
@@ -529,9 +530,15 @@ def load_results(results_dir: Path) -> Loaded:
             skipped.append(f"{path.name}: not a grading result")
             continue
         try:
-            results.append((path, result_from_dict(data)))
+            result = result_from_dict(data)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             skipped.append(f"{path.name}: {exc}")
+            continue
+        if assignment is not None and result.assignment.get("name") not in (None, assignment.name):
+            skipped.append(f"{path.name}: a result of the assignment {result.assignment.get('name')!r}, "
+                           f"not {assignment.name!r} (use --assignment {result.assignment.get('name')})")
+            continue
+        results.append((path, result))
     return Loaded(tuple(results), tuple(skipped))
 
 
@@ -561,7 +568,7 @@ def render_reports(results_dir: Path, key_path: Path | None, out_dir: Path, *, l
         check_same(assignment, key.assignment, "answer key", where=str(key_path))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    loaded = load_results(Path(results_dir))
+    loaded = load_results(Path(results_dir), assignment)
     skipped = list(loaded.skipped)
     for s in skipped:
         warn(f"skipped {s}")

@@ -177,7 +177,7 @@ def test_a_result_of_another_assignment_is_not_reported_as_this_one(tmp_path: Pa
     results.mkdir()
     ours = cli("grade", malformed_notebook(tmp_path / "nosso.ipynb"), "--assignment", CNN.name,
                "--key", SMOKE_KEY, "--out", results / "nosso.json")
-    assert ours.exit_code == 0, ours.output
+    assert ours.exit_code == 6, ours.output  # unreadable, but it has a result
     theirs = json.loads((results / "nosso.json").read_text(encoding="utf-8"))
     theirs["assignment"]["name"] = "outra_folha"
     theirs["student"]["id"] = "alheio"
@@ -191,11 +191,13 @@ def test_a_result_of_another_assignment_is_not_reported_as_this_one(tmp_path: Pa
 # ---- results record their assignment ------------------------------------------------------------------
 
 def test_result_json_records_the_assignment(tmp_path: Path) -> None:
-    """A malformed upload needs no kernel: it still gets a result, which says whose it is."""
+    """A malformed upload needs no kernel: it exits 6 but still gets a result, which says whose
+    it is."""
     out = tmp_path / "result.json"
     res = cli("grade", malformed_notebook(tmp_path / "quebrado.ipynb"), "--assignment", CNN.name,
               "--key", SMOKE_KEY, "--out", out)
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 6, res.output
+    assert "not valid JSON" in res.output and f"result written to {out}" in res.output
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["assignment"] == {"name": "cnn_treinamento", "version": CNN.version,
                                   "contract_sha256": CNN.contract_sha256}

@@ -116,7 +116,8 @@ from tests.test_report_fixtures import build_results
 args = sys.argv[1:]
 sub, key, out = args[0], args[args.index("--key") + 1], args[args.index("--out") + 1]
 assert Path(sub).suffix == ".ipynb" and Path(key).name == "key.json"
-assert args[args.index("--assignment") + 1] == CNN.name, args
+spec = Path(args[args.index("--assignment") + 1])  # the bundle's own copy of the assignment
+assert (spec / "contract.json").read_bytes() == CNN.path("contract.json").read_bytes(), args
 print("stub grading", Path(sub).name)
 if "broken" in Path(sub).name:
     sys.exit("the stub grader failed")
@@ -144,6 +145,11 @@ def test_bundle_layout(bundle: Path) -> None:
                  "assignments/cnn_treinamento/reference/ex07_adam_decay.py"):
         assert (pkg / part).is_file(), part
     assert not list(pkg.rglob("__pycache__"))
+    own = bundle / "assignment"  # the assignment travels as a folder; its one key is key.json
+    for part in ("assignment.toml", "contract.json", "source.md", "messages.json", "__init__.py"):
+        assert (own / part).read_bytes() == CNN.path(part).read_bytes(), part
+    assert not (own / "keys").exists()
+    assert '--assignment "$SRC/assignment"' in (bundle / "run_autograder").read_text()
     setup = (bundle / "setup.sh").read_text()
     env = json.loads(KEY_PATH.read_text())["environment"]
     assert f'"tensorflow-cpu=={env["tensorflow"]}"' in setup and f'"keras=={env["keras"]}"' in setup

@@ -35,6 +35,7 @@ def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Pa
                assignment: Assignment | None = None, echo: Callable[[str], None] = print) -> int:
     """Run one export. Returns the exit code: 0, or 1 when something was skipped or left
     unmatched (the files are still written; what was left out is listed)."""
+    from autograder.assignment import check_same
     from autograder.keymodel import load_key
     from autograder.naming import safe_name
     from autograder.report import load_results, parse_due
@@ -49,12 +50,13 @@ def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Pa
             raise ValueError("the Gradescope bundle needs --key")
         if assignment is None:
             raise ValueError("the Gradescope bundle needs the assignment (--assignment)")
+        check_same(assignment, load_key(key_path).assignment, "answer key", where=str(key_path))
         zpath = write_bundle(out, key_path, assignment, lang=lang, reveal=reveal, datasets_dir=datasets_dir)
         echo(f"Gradescope autograder written to {out} and {zpath} (upload the zip)")
         return 0
     if results_dir is None:
         raise ValueError(f"export {target} needs RESULTS_DIR")
-    loaded = load_results(Path(results_dir))
+    loaded = load_results(Path(results_dir), assignment)
     results = [r for _, r in loaded.results]
     _report(echo, "skipped files", loaded.skipped)
     bad = bool(loaded.skipped)

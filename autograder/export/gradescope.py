@@ -88,7 +88,8 @@ def results_json(result: GradeResult, *, lang: str = "pt", reveal: str = "never"
         for i, c in enumerate(e.checks, start=1):
             out = [check_message(c, lang, show)]
             if c.misconception:
-                out.append(misconception_text(c.misconception.id, lang))
+                out.append(misconception_text(c.misconception.id, lang,
+                                              assignment.messages if assignment else None))
             if err and c.status in ("not_run", "missing"):
                 out.append(translate("gs_error_context", lang, error=err))
             tests.append({
@@ -206,9 +207,19 @@ def _pins(env: dict[str, str]) -> str:
     return " ".join(f'"{p}"' for p in pins)
 
 
+def _ignore(folder: str, names: list[str]) -> list[str]:
+    """What the bundle leaves out of the grader's source: caches, and every committed answer key
+    (their folders stay, empty, because the package lists them)."""
+    skip = [n for n in names if n in ("__pycache__", "build", "dist") or n.endswith((".pyc", ".egg-info"))
+            or n.startswith(".venv")]
+    if "keys" in Path(folder).parts:
+        skip += [n for n in names if (Path(folder) / n).is_file()]
+    return skip
+
+
 def _copy_package(dest: Path) -> None:
     root = package_root()
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".venv*", "*.egg-info")
+    ignore = _ignore
     dest.mkdir(parents=True, exist_ok=True)
     for part in PACKAGE_PARTS:
         src = root / part
