@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from autograder.authoring import Module
     from autograder.contract import Contract
     from autograder.keymodel import Drift, Quantity
+    from autograder.late import LatePolicy
 
 ENTRY_POINT_GROUP = "dl_autograder.assignments"
 MANIFEST = "assignment.toml"
@@ -218,8 +219,8 @@ class ExampleClass:
 class AssignmentHooks(Protocol):
     """The code an assignment plugs into the engine. Everything else is data in its folder.
 
-    ``autograder.sdk.BaseHooks`` implements every member with a neutral default; an assignment
-    subclasses it and overrides what it computes.
+    ``BaseHooks`` (also exported by ``autograder.sdk``) implements every member with a neutral
+    default; an assignment subclasses it and overrides what it computes.
     """
 
     def run_reference(self, assignment: Assignment, spec: RunSpec, profile: Profile,
@@ -240,6 +241,28 @@ class AssignmentHooks(Protocol):
 
         ``extracted`` is untrusted plain data: never raise on odd values."""
         ...
+
+
+class BaseHooks:
+    """Neutral defaults for every ``AssignmentHooks`` member: subclass and override."""
+
+    def run_reference(self, assignment: Assignment, spec: RunSpec, profile: Profile,
+                      progress: Progress) -> dict[str, Any]:
+        """No reference code: an assignment whose key computes nothing."""
+        raise AssignmentError(
+            f"Assignment {assignment.name!r} has no reference code for {spec.exercise!r}.",
+            where=str(assignment.root / "__init__.py"),
+            fix="implement run_reference in the assignment's hooks, or remove the exercise from "
+                "[key] exercises in assignment.toml.")
+
+    def assemble_key(self, assignment: Assignment, profile: Profile,
+                     runs: Sequence[Run]) -> KeyParts:
+        """No computed quantities."""
+        return KeyParts(quantities=(), drift={})
+
+    def own_letters(self, exercise: str, extracted: Mapping[str, Mapping[str, Any]]) -> list[str]:
+        """No consistency credit."""
+        return []
 
 
 @dataclass(frozen=True)
@@ -366,6 +389,33 @@ class Assignment:
         return dict(self.manifest.get("fast", {}).get("replay", {}))
 
     @property
+    def late_policy(self) -> LatePolicy | None:
+        """``[late]``: due date, grace, penalty per day or hour, cap, refuse (autograder.late);
+        None when the manifest has no such table."""
+        from autograder.late import LatePolicy
+
+        table = self.manifest.get("late")
+        if table is None:
+            return None
+        try:
+            if not isinstance(table, Mapping):
+                raise ValueError("[late] must be a table")
+            return LatePolicy.from_mapping(table)
+        except ValueError as exc:
+            raise AssignmentError(f"The late policy is malformed: {exc}.", where=str(self.path(MANIFEST)),
+                                  fix="see docs/authoring.md, section 3 ([late]).") from None
+
+    @property
+    def submission_pattern(self) -> str:
+        """``submission``: the notebook a submission must contain (a file name or a glob, e.g.
+        "exercicios.ipynb" or "lista*.ipynb"); "" when the manifest names none."""
+        value = self.manifest.get("submission", "")
+        if not isinstance(value, str):
+            raise AssignmentError("`submission` must be a file name or a glob (a string).",
+                                  where=str(self.path(MANIFEST)), fix='e.g. submission = "exercicios.ipynb"')
+        return value
+
+    @property
     def language(self) -> str:
         """The notebooks' language: the default of ``--lang`` for reports and exports."""
         lang = self.manifest.get("language", "pt")
@@ -443,8 +493,6 @@ def _from_module(module: ModuleType, root: Path) -> Assignment:
                                   fix=f"add `{required} = \"...\"` at its top.")
     hooks = getattr(module, "hooks", None)
     if hooks is None:
-        from autograder.sdk import BaseHooks
-
         hooks = BaseHooks()
     if not isinstance(hooks, AssignmentHooks):
         raise AssignmentError("The assignment's `hooks` does not implement AssignmentHooks.",

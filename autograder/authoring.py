@@ -26,14 +26,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import jinja2
 import nbformat
 
-from autograder.assignment import Assignment, Profile
-from autograder.contract import Contract
 from autograder.errors import AssignmentError
+
+if TYPE_CHECKING:
+    from autograder.assignment import Assignment, Profile
+    from autograder.contract import Contract
 
 ROLES = ("text", "given", "answer", "letter", "selfcheck")
 CHECKSUM_ROLES = ("given", "selfcheck")  # instructor-owned code: restored when edited

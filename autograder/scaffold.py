@@ -6,7 +6,7 @@ The folder is a tiny but real module (docs/authoring.md, section 1)::
       README.md                     what to edit next, for the instructor
       __init__.py                   hooks: a subclass of autograder.sdk.BaseHooks
       assignment.toml               name, version, title, profiles full + smoke, [key] exercises
-      contract.json                 one computed exercise (an array + two numbers, graded ``close``) and one letter
+      contract.json                 a computed exercise (an array and two numbers, ``close``) and a letter
       source.md                     the notebooks' one authored source (Portuguese)
       answers.json                  the official letters and their justifications
       messages.json                 the sentences of its misconceptions (pt, en)

@@ -12,12 +12,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autograder.assignment import (
     Assignment,
     AssignmentHooks,
+    BaseHooks,
     KeyParts,
     Profile,
     Progress,
@@ -25,7 +25,6 @@ from autograder.assignment import (
     RunSpec,
 )
 from autograder.checks import Found, lookup
-from autograder.errors import AssignmentError
 from autograder.keyassemble import (
     BandPolicy,
     band_quantity,
@@ -45,27 +44,6 @@ __all__ = [
     "drift_verdict", "epoch_callback", "exact", "first_with", "history_dict", "keras_model",
     "lookup", "reproduces", "silent",
 ]
-
-class BaseHooks:
-    """Neutral defaults for every ``AssignmentHooks`` member: subclass and override."""
-
-    def run_reference(self, assignment: Assignment, spec: RunSpec, profile: Profile,
-                      progress: Progress) -> dict[str, Any]:
-        """No reference code: an assignment whose key computes nothing."""
-        raise AssignmentError(
-            f"Assignment {assignment.name!r} has no reference code for {spec.exercise!r}.",
-            where=str(assignment.root / "__init__.py"),
-            fix="implement run_reference in the assignment's hooks, or remove the exercise from "
-                "[key] exercises in assignment.toml.")
-
-    def assemble_key(self, assignment: Assignment, profile: Profile,
-                     runs: Sequence[Run]) -> KeyParts:
-        """No computed quantities."""
-        return KeyParts(quantities=(), drift={})
-
-    def own_letters(self, exercise: str, extracted: Mapping[str, Mapping[str, Any]]) -> list[str]:
-        """No consistency credit."""
-        return []
 
 def silent(_message: str) -> None:
     """A progress sink that prints nothing."""
