@@ -15,8 +15,11 @@ that assignment's (``AssignmentMismatch`` otherwise).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
+import json
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,15 +30,8 @@ from autograder.assignment import Assignment, check_same, notebook_assignment
 from autograder.authoring import authored_cells
 from autograder.environment import current
 from autograder.errors import SubmissionError
-from autograder.execute import (
-    Execution,
-    ExerciseRun,
-    SandboxLike,
-    execute,
-    kernel_starter,
-    probe_source,
-    run_exercise,
-)
+from autograder.execute import Execution, ExerciseRun, SandboxLike, Session, execute, run_exercise
+from autograder.i18n import encode
 from autograder.keymodel import AnswerKey
 from autograder.results import ExerciseResult, GradeResult, Student
 
@@ -45,7 +41,10 @@ class GradeOptions:
     """How to grade. Every limit is data, recorded in the result."""
 
     time_floor_s: float = 60.0  # minimum time budget per exercise
-    time_factor: float = 3.0  # budget = max(floor, factor × the key's reference time)
+    time_factor: float = 3.0  # budget = max(floor, factor × the exercise's reference time)
+    # reference time per exercise (``time_reference``): None = the fastest run the key recorded
+    time_reference: dict[str, float] | None = None
+    key_runs_dir: Path | str | None = None  # where the key's run records are (default: beside it)
     time_overrides: dict[str, float] = field(default_factory=dict)  # exercise id -> seconds
     memory_mb: int = 4096
     max_processes: int = 256  # processes + threads (TensorFlow starts many threads)
@@ -56,10 +55,81 @@ class GradeOptions:
     cache_dir: Path | None = None  # where "fast" keeps executed exercises (none: no cache)
     replay_exercises: tuple[str, ...] | None = None  # None: those the assignment declares
     replay_epochs: int = 3  # epochs replayed before trusting the submitted values
+    audit_share: float = 0.1  # fast mode: share of submissions whose replayable exercises run in full
+    late_due: str = ""  # --due: the late policy's due date (ISO 8601), instead of assignment.toml's
+    moodle_worksheet: str = ""  # --worksheet: Moodle's grading worksheet (team members, submission times)
 
 
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+TRAINING_RUNS = ("deterministic", "sheet")  # run records whose wall time measures an exercise
+
+
+def time_reference(key: AnswerKey, runs_dir: Path | None) -> tuple[dict[str, float], str]:
+    """The reference time of each exercise for its budget, and the rule that gave it.
+
+    Load on the machine only ever slows a run down, so the fastest run the key recorded
+    (``runs/<exercise>-<seeding>-<n>.json``, ``wall_seconds``) is the robust reference; the key's
+    ``timings`` (its slowest run) are used only when no run records are found."""
+    fastest: dict[str, float] = {}
+    for path in sorted(runs_dir.glob("*.json")) if runs_dir and runs_dir.is_dir() else ():
+        exercise, _, rest = path.stem.partition("-")
+        if rest.split("-")[0] not in TRAINING_RUNS:
+            continue
+        try:
+            seconds = float(json.loads(path.read_text(encoding="utf-8")).get("wall_seconds", 0.0))
+        except (OSError, ValueError, AttributeError, TypeError):
+            continue
+        if seconds > 0:
+            fastest[exercise] = min(seconds, fastest.get(exercise, seconds))
+    if fastest:
+        return {e: round(fastest.get(e, t), 3) for e, t in {**key.timings, **fastest}.items()}, \
+            "fastest_run"
+    return {e: round(float(t), 3) for e, t in key.timings.items()}, "slowest_run"
+
+
+def _runs_dir(options: GradeOptions, assignment: Assignment, key: AnswerKey, key_sha256: str) -> Path | None:
+    if options.key_runs_dir:
+        return Path(options.key_runs_dir)
+    committed = assignment.key_path(key.profile)
+    try:
+        same = bool(key_sha256) and committed.is_file() and hashlib.sha256(
+            committed.read_bytes()).hexdigest() == key_sha256
+    except OSError:
+        same = False
+    return committed.parent / "runs" if same else None
+
+
+def profile_mismatch(raw: bytes, key: AnswerKey) -> str:
+    """A coded message when the notebook was generated for another profile than the key's."""
+    try:
+        meta = json.loads(raw).get("metadata", {}).get("autograder", {})
+        profile = meta.get("profile")
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return ""
+    if isinstance(profile, str) and profile and profile != key.profile:
+        return encode("profile_mismatch", notebook=profile, key=key.profile)
+    return ""
+
+
+def _invalid_message(exc: SubmissionError) -> str:
+    """Why a notebook cannot be read, as a coded message (no path of the grading machine)."""
+    cause = exc.__cause__
+    if isinstance(cause, UnicodeDecodeError):
+        return encode("invalid_not_utf8")
+    inner = cause.__cause__ or cause.__context__ if cause is not None else None
+    for found in (cause, inner):
+        if isinstance(found, json.JSONDecodeError):
+            return encode("invalid_not_json", line=found.lineno, column=found.colno)
+    if cause is not None and type(cause).__name__ == "NotJSONError":
+        return encode("invalid_not_json_unknown")
+    if exc.what.startswith("The notebook is ") and " MB" in exc.what:
+        return encode("invalid_too_large", limit_mb=round(prepare.MAX_NOTEBOOK_BYTES / 1e6))
+    if "no list of cells" in exc.what:
+        return encode("invalid_no_cells")
+    return encode("invalid_unreadable", detail=type(cause).__name__ if cause is not None else "")
 
 
 def _key_info(key: AnswerKey, key_sha256: str) -> dict[str, Any]:
@@ -83,14 +153,17 @@ def invalid_result(path: Path, sha256: str, student: Student, assignment: Assign
 
 
 def evaluate(execution: Execution, assignment: Assignment, key: AnswerKey,
-             verification: dict[str, str] | None = None) -> tuple[ExerciseResult, ...]:
-    """Compare and score (pure): extracted answers + key -> exercise results."""
+             verification: dict[str, str] | None = None,
+             code: dict[str, str] | None = None) -> tuple[ExerciseResult, ...]:
+    """Compare and score (pure): extracted answers + key -> exercise results. ``code``: what the
+    student wrote per exercise (``prepare.student_code``), for source checks and typed-in values."""
     contract = assignment.contract
     out = []
     for e in contract.exercises:
         run = execution.exercises.get(e.id)
         extracted = run.extracted if run else {}
-        results = checks.evaluate_exercise(e, extracted, key, contract, assignment.hooks.own_letters)
+        results = checks.evaluate_exercise(e, extracted, key, contract, assignment.hooks.own_letters,
+                                           (code or {}).get(e.id, "") if code is not None else None)
         out.append(scoring.exercise_result(e.id, e.number, e.computed, run, results,
                                            (verification or {}).get(e.id, "executed"),
                                            assignment.series_reads(e.id)))
@@ -126,22 +199,32 @@ def grade(submission: Path, key: AnswerKey, assignment: Assignment, *, key_sha25
     foreign = notebook_assignment(raw)
     if foreign and foreign != assignment.name:
         return invalid_result(submission, sha, student, assignment, key, key_sha256,
-                              f"This notebook belongs to the assignment {foreign!r}, not "
-                              f"{assignment.name!r}: it was not graded.")
+                              encode("submission_foreign", notebook=foreign, assignment=assignment.name))
     try:
         plan = prepare.plan(raw, authored_cells(assignment.authored, profile), contract,
                             where=str(submission))
     except SubmissionError as exc:
-        return invalid_result(submission, sha, student, assignment, key, key_sha256, exc.message())
+        return invalid_result(submission, sha, student, assignment, key, key_sha256, _invalid_message(exc))
+    messages = tuple(m for m in (profile_mismatch(raw, key),) if m) + plan.notes
     datasets_dir = options.datasets_dir or data.verify_cache(assignment.datasets)
-    budgets = scoring.budgets(contract, key.timings, options.time_floor_s, options.time_factor,
+    if options.time_reference is not None:
+        reference, rule = dict(options.time_reference), "given"
+    else:
+        reference, rule = time_reference(key, _runs_dir(options, assignment, key, key_sha256))
+    budgets = scoring.budgets(contract, reference, options.time_floor_s, options.time_factor,
                               options.time_overrides)
 
     # 2. fast mode: what the cache or a short replay may serve
     fast = cache_replay.FastPlan()
+    audited = False
     if options.mode == "fast":
         replayable = (options.replay_exercises if options.replay_exercises is not None
                       else tuple(assignment.replay_settings))
+        # the audit: an unpredictable share of fast-mode submissions runs its replayable
+        # exercises in full (README, "fast mode"); recorded in the result
+        audited = bool(replayable) and random.SystemRandom().random() < options.audit_share
+        if audited:
+            replayable = ()
         context = cache_replay.context(key.profile, current().to_dict(), __version__,
                                        assignment.identity())
         fast = cache_replay.plan_fast(raw, plan, assignment, profile, context, options.cache_dir,
@@ -150,25 +233,38 @@ def grade(submission: Path, key: AnswerKey, assignment: Assignment, *, key_sha25
     # 3. execute in the sandbox, then settle what fast mode served
     sandbox = sandbox_factory() if sandbox_factory else make_sandbox(options, datasets_dir)
     with sandbox:
-        execution = execute(plan, contract, budgets, sandbox, fast.overrides, progress)
+        session = Session(sandbox)
+        execution = execute(plan, contract, budgets, session, fast.overrides, progress, fast.after())
 
         def run_full(ex: Any, cells: list[prepare.PlannedCell]) -> Any:
-            return run_exercise(ex, cells, sandbox, budgets[ex.id], contract, probe_source(),
-                                kernel_starter(sandbox))
+            return run_exercise(ex, cells, session, budgets[ex.id], contract)
 
         execution, verification = cache_replay.settle(fast, execution, plan, assignment,
                                                       options.cache_dir if options.mode == "fast" else None,
                                                       run_full)
+    if audited:
+        execution = _audit_notes(execution, assignment)
 
     # 4. compare and score (pure)
-    exercises = evaluate(execution, assignment, key, verification)
+    exercises = evaluate(execution, assignment, key, verification, prepare.student_code(plan))
     score, max_score = scoring.totals(exercises)
     return GradeResult(
         submission_path=str(submission), submission_sha256=sha, student=student, status="graded",
         score=score, max_score=max_score, exercises=exercises, graded_at=_now(),
         grader_version=__version__, environment=current().to_dict(),
         key=_key_info(key, key_sha256),
-        sandbox={**execution.sandbox, "budgets_s": budgets, "memory_mb": options.memory_mb,
+        sandbox={**execution.sandbox, "budgets_s": budgets, "time_reference_s": reference,
+                 "time_reference_rule": rule, "time_factor": options.time_factor,
+                 "time_floor_s": options.time_floor_s, "memory_mb": options.memory_mb,
                  "max_processes": options.max_processes,
-                 "max_output_bytes": options.max_output_bytes},
-        assignment=assignment.identity(), restored_cells=plan.restored, messages=plan.notes)
+                 "max_output_bytes": options.max_output_bytes, "mode": options.mode,
+                 **({"audit_share": options.audit_share, "audited": audited}
+                    if options.mode == "fast" else {})},
+        assignment=assignment.identity(), restored_cells=plan.restored, messages=messages)
+
+
+def _audit_notes(execution: Execution, assignment: Assignment) -> Execution:
+    """Say, in each replayable exercise of an audited submission, that it was run in full."""
+    runs = {e: (dataclasses.replace(r, notes=r.notes + ("audit",)) if e in assignment.replay_settings else r)
+            for e, r in execution.exercises.items()}
+    return dataclasses.replace(execution, exercises=runs)

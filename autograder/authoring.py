@@ -84,6 +84,7 @@ class Module:
     selfcheck_expectations: Mapping[str, Mapping[str, Any]]  # "part:name" -> facts
     contract: Contract
     answers: Mapping[str, Mapping[str, Any]]  # "1".."10" -> {"letter", "justificativa", ...}
+    replayable: tuple[str, ...] = ()  # exercises fast mode may replay: their models' weights are saved
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,7 @@ def load_source(assignment: Assignment) -> Module:
     cells, expectations = parse_source(text, where=str(path))
     validate(cells, contract, expectations, where=str(path))
     return Module(assignment.name, path, sha256_text(text), cells, expectations, contract,
-                  dict(assignment.answers().get("answers", {})))
+                  dict(assignment.answers().get("answers", {})), tuple(assignment.replay_settings))
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,9 +310,11 @@ def selfcheck_config(module: Module, profile: Profile) -> dict[str, Any]:
             parts.append({"id": p.id, "reads": reads})
         exercises.append({"id": e.id, "number": e.number,
                           "title": {"pt": e.title_pt, "en": e.title_en}, "parts": parts})
+    weights = {e.id: [[p.id, r.name] for p in e.parts for r in p.reads if r.type == "keras_model"]
+               for e in module.contract.exercises if e.id in module.replayable}
     return {"module": module.name, "profile": profile.name,
             "letter_choices": module.contract.letter_choices, "mime": SELFCHECK_MIME,
-            "exercises": exercises}
+            "exercises": exercises, **({"weights": weights} if any(weights.values()) else {})}
 
 
 def _raw_literal(text: str, what: str) -> str:

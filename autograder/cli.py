@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -138,20 +139,22 @@ def _resolve_assignment(assignment: str | None, key_path: Path | None = None,
 
 
 def _summary_lines(result: object, lang: str) -> list[str]:
-    from autograder.i18n import translate
+    from autograder.i18n import render, translate
+    from autograder.report import error_text, key_warning_texts, message_texts
     from autograder.results import GradeResult
 
     assert isinstance(result, GradeResult)
-    lines = [f"{result.student.id}: {result.score:g} / {result.max_score:g}  ({result.status})"]
+    status_text = translate(f"submission_status_{result.status}", lang)
+    lines = [f"{result.student.id}: {result.score:g} / {result.max_score:g}  ({status_text})"]
     for e in result.exercises:
         status = translate(f"status_{e.status}", lang)
         line = f"  {e.id:<6} {e.score:>5g} / {e.max_score:<4g} {status}"
         if e.error:
-            line += f" — {e.error.ename}: {e.error.evalue[:80]}"
+            line += f" — {error_text(e.error, lang, result.sandbox, e.id)[:100]}"
         lines.append(line)
-    lines += [f"  ! {m}" for m in result.messages]
-    lines += [f"  ! {w}" for w in result.key.get("warnings", [])]
-    lines += [f"  ! {translate('limit_not_enforced', lang, what=w)}"
+    lines += [f"  ! {m}" for m in message_texts(result, lang, for_student=False)]
+    lines += [f"  ! {w}" for w in key_warning_texts(result, lang)]
+    lines += [f"  ! {translate('limit_not_enforced', lang, what=render(str(w), lang))}"
               for w in result.sandbox.get("not_enforced", [])]
     return lines
 
@@ -170,7 +173,7 @@ def _summary_lines(result: object, lang: str) -> list[str]:
 @click.option("--backend", type=click.Choice(["auto", "bubblewrap", "none"]), default="auto",
               show_default=True, help="Sandbox: bubblewrap, or none (no isolation; see README).")
 @click.option("--time-factor", type=float, default=3.0, show_default=True,
-              help="Time budget per exercise = max(floor, factor × the key's reference time).")
+              help="Time budget per exercise = max(floor, factor × the fastest run the key recorded).")
 @click.option("--time-floor", type=float, default=60.0, show_default=True)
 @click.option("--memory-mb", type=int, default=4096, show_default=True)
 def grade_cmd(submission: Path, assignment: str | None, key_path: Path | None, out: Path | None,
@@ -181,14 +184,18 @@ def grade_cmd(submission: Path, assignment: str | None, key_path: Path | None, o
     Exits 0 whenever grading ran, even if the student scored 0; non-zero only when grading
     itself failed (missing key or datasets, a key or notebook of another assignment) and 6 when
     the notebook cannot be read at all (the result, score 0, says why)."""
-    from autograder.api import GradeOptions, grade
+    from autograder.api import GradeOptions, grade, profile_mismatch
     from autograder.assignment import notebook_assignment
+    from autograder.environment import compatibility_issues, current
     from autograder.errors import AssignmentMismatch
     from autograder.fsutil import write_atomic
+    from autograder.i18n import render, translate
     from autograder.keymodel import key_sha256, load_key
     from autograder.progress import ExerciseProgress
     from autograder.results import Student
 
+    if zipfile.is_zipfile(submission):  # a class, not a notebook: say which command grades it
+        raise click.UsageError(translate("cli_zip_use_batch", lang or "pt", path=str(submission)))
     try:
         raw = submission.read_bytes()
         a = _resolve_assignment(assignment, key_path, raw=raw)
@@ -200,10 +207,12 @@ def grade_cmd(submission: Path, assignment: str | None, key_path: Path | None, o
         key_path = key_path or a.key_path("full")
         lang = lang or a.language
         key = load_key(key_path)
-        for w in key.warnings_here():
-            click.secho(f"WARNING: {w}", fg="yellow", err=True)
+        for kind, params in compatibility_issues(key.environment, current()):
+            click.secho(f"WARNING: {translate(f'key_env_{kind}', lang, **params)}", fg="yellow", err=True)
+        if mismatch := profile_mismatch(raw, key):
+            click.secho(render(mismatch, lang), fg="yellow", bold=True, err=True)
         options = GradeOptions(time_factor=time_factor, time_floor_s=time_floor, memory_mb=memory_mb,
-                               backend=backend)
+                               backend=backend, key_runs_dir=Path(key_path).parent / "runs")
         student = Student(id=student_id or submission.stem, source="command line")
         with ExerciseProgress(a.contract, lang) as progress:
             result = grade(submission, key, a, key_sha256=key_sha256(key_path), options=options,
@@ -234,21 +243,55 @@ def grade_cmd(submission: Path, assignment: str | None, key_path: Path | None, o
               help="fast: reuse cached exercises and replay-verify expensive training (see README).")
 @click.option("--time-factor", type=float, default=3.0, show_default=True)
 @click.option("--time-floor", type=float, default=60.0, show_default=True)
+@click.option("--audit-share", type=click.FloatRange(0, 1), default=0.1, show_default=True,
+              help="--mode fast: the share of submissions, drawn at random, whose replayable "
+                   "exercises are re-executed in full (the audit; README, fast mode).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Grade on a Dask cluster: its scheduler, tcp://HOST:PORT (or tls://; README: "
+                   "distributed grading).")
+@click.option("--cluster", default=None, metavar="local:N",
+              help="Grade on a Dask LocalCluster of N worker processes on this machine.")
+@click.option("--max-tries", type=int, default=3, show_default=True,
+              help="--cluster: a submission whose worker dies this many times is a grader_error (with "
+                   "--scheduler, the scheduler's distributed.scheduler.allowed-failures + 1).")
+@click.option("--gradebook", default=None, metavar="PATH|URL",
+              help="Record every result in this gradebook (a SQLite file or postgresql://...). "
+                   "Default: OUT/gradebook.sqlite.")
+@click.option("--no-gradebook", is_flag=True, help="Write the result files only.")
+@click.option("--due", default=None, help="Due date (ISO 8601) for the late policy, instead of the "
+              "assignment's [late] due date.")
+@click.option("--worksheet", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Moodle: the grading worksheet (team members, submission times for the late policy).")
 def grade_batch_cmd(path: Path, assignment: str | None, key_path: Path | None, out: Path,
                     workers: int | None, backend: str, mode: str, time_factor: float,
-                    time_floor: float) -> None:
+                    time_floor: float, scheduler: str | None, cluster: str | None, max_tries: int,
+                    gradebook: str | None, no_gradebook: bool, due: str | None = None,
+                    worksheet: Path | None = None, audit_share: float = 0.1) -> None:
     """Grade a whole class: a folder or zip as Moodle, Canvas or Gradescope export it."""
     from autograder.api import GradeOptions
     from autograder.batch.runner import cli_grade_batch
 
+    if scheduler and cluster:
+        raise click.UsageError("pass --scheduler or --cluster, not both")
     try:
         a = _resolve_assignment(assignment, key_path)
     except AutograderError as exc:
         _fail(exc)
     options = GradeOptions(backend=backend, time_factor=time_factor, time_floor_s=time_floor,
-                           mode=mode, cache_dir=out / "cache" if mode == "fast" else None)
-    sys.exit(cli_grade_batch(path, key_path or a.key_path("full"), out, workers, assignment=a,
-                             options=options))
+                           mode=mode, cache_dir=out / "cache" if mode == "fast" else None,
+                           late_due=due or "", moodle_worksheet=str(worksheet or ""),
+                           audit_share=audit_share,
+                           key_runs_dir=str(Path(key_path or a.key_path("full")).parent / "runs"))
+    book = None if no_gradebook else gradebook or str(out / "gradebook.sqlite")
+    if book is not None and "://" not in book:
+        Path(book).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        code = cli_grade_batch(path, key_path or a.key_path("full"), out, workers, assignment=a,
+                               options=options, scheduler=scheduler, cluster=cluster, gradebook=book,
+                               max_tries=max_tries)
+    except ValueError as exc:  # --cluster not local:N
+        raise click.UsageError(str(exc)) from exc
+    sys.exit(code)
 
 
 @main.command("report")
@@ -299,13 +342,18 @@ def report_cmd(results_dir: Path, assignment: str | None, key_path: Path | None,
 @click.option("--assignment-name", default=None)
 @click.option("--assignment-id", default=None)
 @click.option("--points-possible", type=float, default=None)
+@click.option("--from-gradebook", default=None, metavar="PATH|URL",
+              help="Instead of RESULTS_DIR: the latest grade per student in this gradebook, TA "
+                   "overrides applied (the export says which attempt each one is).")
 def export_cmd(target: str, results_dir: Path | None, assignment: str | None, out: Path,
                key_path: Path | None, lang: str | None, reveal: str, due: str | None, worksheet: Path | None,
                gradebook: Path | None, assignment_name: str | None, assignment_id: str | None,
-               points_possible: float | None) -> None:
+               points_possible: float | None, from_gradebook: str | None) -> None:
     """Export grades: Moodle worksheet + feedback zip, Canvas CSV, Gradescope, plain CSV."""
     from autograder.export import cli_export
 
+    if results_dir is not None and from_gradebook is not None:
+        raise click.UsageError("pass RESULTS_DIR or --from-gradebook, not both")
     try:
         a = _resolve_assignment(assignment, key_path)
         if target == "gradescope-bundle" and key_path is None:
@@ -314,7 +362,8 @@ def export_cmd(target: str, results_dir: Path | None, assignment: str | None, ou
                             reveal=reveal,
                             due=due, worksheet=worksheet, gradebook=gradebook,
                             assignment_name=assignment_name, assignment_id=assignment_id,
-                            points_possible=points_possible, assignment=a, echo=click.echo))
+                            points_possible=points_possible, assignment=a, echo=click.echo,
+                            from_gradebook=from_gradebook))
     except AutograderError as exc:
         _fail(exc)
     except ValueError as exc:
@@ -456,6 +505,251 @@ def new_cmd(name: str, folder: Path | None, title: str | None) -> None:
     click.echo(f"  autograder assignment notebooks --assignment {shown} --profile smoke --out build/smoke")
     click.echo(f"  autograder grade build/smoke/solution.ipynb --assignment {shown} --key {key}")
     click.echo(f"what to edit first: {shown}/README.md; the whole guide: docs/authoring.md of dl-autograder.")
+
+
+# ---- the gradebook and regrading (autograder.gradebook) -------------------------------------------
+
+_GRADEBOOK_HELP = "The gradebook: a SQLite file or a postgresql:// URL (or $AUTOGRADER_GRADEBOOK)."
+
+
+def _gradebook_fail(exc: Exception) -> None:
+    from autograder.gradebook import NotFound
+
+    if isinstance(exc, AutograderError):
+        _fail(exc)
+    if isinstance(exc, NotFound):
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(11)
+    raise click.UsageError(str(exc)) from exc
+
+
+@main.command("regrade")
+@click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Output folder: results/, reports/, logs/, summary.json (as grade-batch).")
+@click.option("--gradebook", default=None, metavar="PATH|URL", envvar="AUTOGRADER_GRADEBOOK",
+              help=_GRADEBOOK_HELP + " Default: OUT/gradebook.sqlite.")
+@click.option("--assignment", default=None,
+              help=_ASSIGNMENT_HELP + " Default: the one the key names, or the only installed one.")
+@click.option("--key", "key_path", type=click.Path(path_type=Path), default=None,
+              help="The answer key (default: the assignment's committed full key).")
+@click.option("--workers", type=int, default=None)
+@click.option("--backend", type=click.Choice(["auto", "bubblewrap", "none"]), default="auto",
+              show_default=True)
+@click.option("--mode", type=click.Choice(["full", "fast"]), default="full", show_default=True)
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="Grade on this Dask scheduler.")
+@click.option("--cluster", default=None, metavar="local:N", help="Grade on a Dask LocalCluster.")
+@click.option("--max-tries", type=int, default=3, show_default=True)
+@click.option("--lang", type=click.Choice(["pt", "en"]), default=None)
+@click.option("--reveal", type=click.Choice(["never", "after_due", "always"]), default="never",
+              show_default=True)
+@click.option("--due", default=None)
+@click.option("--no-reports", is_flag=True, help="Grade only; render no report.")
+def regrade_cmd(path: Path | None, out: Path, gradebook: str | None, assignment: str | None,
+                key_path: Path | None, workers: int | None, backend: str, mode: str, scheduler: str | None,
+                cluster: str | None, max_tries: int, lang: str | None, reveal: str, due: str | None,
+                no_reports: bool) -> None:
+    """Grade only what changed since the gradebook last graded (a new submission, key or grader
+    version) and re-render only the reports that changed (new grade, override or templates).
+
+    PATH: a new LMS download (late submissions, resubmissions); the students it lacks are
+    regraded from the notebooks the gradebook holds. Every attempt stays in the history."""
+    from autograder.api import GradeOptions
+    from autograder.gradebook.cli import cli_regrade
+
+    if scheduler and cluster:
+        raise click.UsageError("pass --scheduler or --cluster, not both")
+    try:
+        a = _resolve_assignment(assignment, key_path)
+    except AutograderError as exc:
+        _fail(exc)
+    out.mkdir(parents=True, exist_ok=True)
+    options = GradeOptions(backend=backend, mode=mode, cache_dir=out / "cache" if mode == "fast" else None)
+    try:
+        code = cli_regrade(path, key_path or a.key_path("full"), out,
+                           gradebook=gradebook or str(out / "gradebook.sqlite"), assignment=a,
+                           options=options, workers=workers, scheduler=scheduler, cluster=cluster,
+                           max_tries=max_tries, reports=not no_reports, lang=lang or a.language,
+                           reveal=reveal, due=due, echo=click.echo, warn=lambda m: click.echo(m, err=True))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    sys.exit(code)
+
+
+@main.group("gradebook")
+def gradebook_group() -> None:
+    """The gradebook: latest grades, history, TA overrides and comments, import of a results folder."""
+
+
+def _gb_option(f: Any) -> Any:
+    return click.option("--gradebook", "location", required=True, metavar="PATH|URL",
+                        envvar="AUTOGRADER_GRADEBOOK", help=_GRADEBOOK_HELP)(f)
+
+
+def _gb_assignment_option(f: Any) -> Any:
+    return click.option("--assignment", default=None,
+                        help="The assignment's name (default: the only one in the gradebook).")(f)
+
+
+@gradebook_group.command("show")
+@_gb_option
+@_gb_assignment_option
+@click.option("--student", default=None, help="Only this student (LMS id).")
+def gradebook_show(location: str, assignment: str | None, student: str | None) -> None:
+    """The latest grade of every student, with overrides applied, and the attempt it comes from."""
+    from autograder.gradebook import open_gradebook
+    from autograder.gradebook.cli import grade_lines, which_assignment
+
+    try:
+        with open_gradebook(location) as gb:
+            name = which_assignment(gb, assignment)
+            grades = gb.latest(name, student)
+    except Exception as exc:
+        _gradebook_fail(exc)
+    click.echo(f"{name}: {len(grades)} student(s)")
+    for line in grade_lines(grades):
+        click.echo(line)
+
+
+@gradebook_group.command("history")
+@click.argument("student")
+@_gb_option
+@_gb_assignment_option
+def gradebook_history(student: str, location: str, assignment: str | None) -> None:
+    """Every submission, attempt, override (undone ones too) and comment of STUDENT."""
+    from autograder.gradebook import open_gradebook
+    from autograder.gradebook.cli import history_lines
+
+    try:
+        with open_gradebook(location) as gb:
+            h = gb.history(student, assignment)
+    except Exception as exc:
+        _gradebook_fail(exc)
+    for line in history_lines(h):
+        click.echo(line)
+
+
+@gradebook_group.command("override")
+@click.argument("student")
+@click.argument("target")
+@click.argument("points", type=float)
+@_gb_option
+@_gb_assignment_option
+@click.option("--who", required=True, help="Who decides (recorded).")
+@click.option("--why", required=True, help="Why (recorded; shown in the student's report).")
+@click.option("--attempt", "attempt_id", type=int, default=None,
+              help="The attempt looked at (default: the student's latest grade).")
+def gradebook_override(student: str, target: str, points: float, location: str, assignment: str | None,
+                       who: str, why: str, attempt_id: int | None) -> None:
+    """Give POINTS to TARGET (EXERCISE, or EXERCISE:CHECK) of STUDENT's submission.
+
+    Exports, `gradebook show` and the reports regrade renders apply it; `gradebook undo` undoes it."""
+    from autograder.gradebook import open_gradebook
+    from autograder.gradebook.cli import parse_target, which_assignment
+
+    try:
+        exercise, check = parse_target(target)
+        with open_gradebook(location) as gb:
+            name = which_assignment(gb, assignment)
+            o = gb.override(student, name, exercise, check, points, who=who, why=why, attempt_id=attempt_id)
+            grade = gb.latest(name, student)
+    except Exception as exc:
+        _gradebook_fail(exc)
+    click.echo(f"override #{o.id}: {student} {o.target} = {o.points:g} points (by {o.who}: {o.why})")
+    if grade:
+        click.echo(grade[0].describe())
+
+
+@gradebook_group.command("undo")
+@click.argument("override_id", type=int)
+@_gb_option
+@click.option("--who", required=True, help="Who undoes it (recorded).")
+@click.option("--why", default="", help="Why (recorded).")
+def gradebook_undo(override_id: int, location: str, who: str, why: str) -> None:
+    """Undo override OVERRIDE_ID (it stays in the history, marked undone)."""
+    from autograder.gradebook import open_gradebook
+
+    try:
+        with open_gradebook(location) as gb:
+            o = gb.undo(override_id, who=who, why=why)
+    except Exception as exc:
+        _gradebook_fail(exc)
+    click.echo(f"override #{o.id} ({o.target} = {o.points:g}) undone by {o.undone_by}")
+
+
+@gradebook_group.command("comment")
+@click.argument("student")
+@click.argument("text")
+@_gb_option
+@_gb_assignment_option
+@click.option("--who", required=True)
+@click.option("--exercise", default=None, help="The exercise it is about (optional).")
+def gradebook_comment(student: str, text: str, location: str, assignment: str | None, who: str,
+                      exercise: str | None) -> None:
+    """Record a TA's comment on STUDENT's latest graded submission."""
+    from autograder.gradebook import open_gradebook
+    from autograder.gradebook.cli import which_assignment
+
+    try:
+        with open_gradebook(location) as gb:
+            c = gb.comment(student, which_assignment(gb, assignment), text, who=who, exercise=exercise)
+    except Exception as exc:
+        _gradebook_fail(exc)
+    click.echo(f"comment #{c.id} recorded")
+
+
+@gradebook_group.command("import")
+@click.argument("results_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--gradebook", "location", default=None, metavar="PATH|URL", envvar="AUTOGRADER_GRADEBOOK",
+              help=_GRADEBOOK_HELP + " Default: RESULTS_DIR/../gradebook.sqlite.")
+def gradebook_import(results_dir: Path, location: str | None) -> None:
+    """Record every result JSON of RESULTS_DIR (rebuilds a gradebook; already recorded ones are kept once)."""
+    from autograder.gradebook import open_gradebook
+
+    location = location or str(results_dir.resolve().parent / "gradebook.sqlite")
+    try:
+        with open_gradebook(location) as gb:
+            done = gb.import_results(results_dir)
+    except Exception as exc:
+        _gradebook_fail(exc)
+    click.echo(f"{done.recorded} attempt(s) recorded, {done.already} already there, "
+               f"{len(done.skipped)} file(s) skipped ({location})")
+    for line in done.skipped:
+        click.echo(f"  skipped {line}", err=True)
+    sys.exit(1 if done.skipped else 0)
+
+
+@main.command("review")
+@click.option("--gradebook", "location", required=True, metavar="PATH|URL",
+              help="The gradebook to review (grade-batch's OUT/gradebook.sqlite, or postgresql://...).")
+@click.option("--assignment", default=None,
+              help=_ASSIGNMENT_HELP + " Default: the only one in the gradebook.")
+@click.option("--key", "key_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The key a regrade uses (default: the committed key each attempt was graded with).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Where to listen. Anything but 127.0.0.1 lets other machines reach it "
+                   "(tokens are still needed).")
+@click.option("--port", type=int, default=8765, show_default=True, help="Taken: a free one is used.")
+@click.option("--ta", "tas", multiple=True, metavar="NAME",
+              help="A TA's name; each gets their own token and URL, and their name on what they change "
+                   "(repeat for several; default: your user name).")
+@click.option("--lang", type=click.Choice(["pt", "en"]), default=None,
+              help="Language of the pages (default: the assignment's).")
+@click.option("--backend", type=click.Choice(["auto", "bubblewrap", "none"]), default="auto",
+              show_default=True, help="Sandbox of a regrade.")
+def review_cmd(location: str, assignment: str | None, key_path: Path | None, host: str, port: int,
+               tas: tuple[str, ...], lang: str | None, backend: str) -> None:
+    """TA review in the browser: each submission beside its checks; override, comment, regrade.
+
+    Prints one URL with a token per TA (as Jupyter does); every change goes into the gradebook
+    with the TA's name and can be undone."""
+    from autograder.review.server import cli_review
+
+    try:
+        sys.exit(cli_review(location, assignment=assignment, key_path=key_path, host=host, port=port, tas=tas,
+                            lang=lang, backend=backend, echo=click.echo))
+    except AutograderError as exc:
+        _fail(exc)
 
 
 if __name__ == "__main__":

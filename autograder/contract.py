@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,9 @@ class Read:
         return f"{self.part}:{self.name}"
 
 
+SOURCE_RULES = ("call_outside_loop", "call_argument")  # what a ``source`` check may examine
+
+
 @dataclass(frozen=True)
 class Check:
     id: str
@@ -44,6 +47,18 @@ class Check:
     path: str = ""
     key: str = ""
     consistency: str = ""
+    # the misconception a failure means: failure reason (a comparison reason, "unsupported",
+    # a source rule's reason) -> misconception id; "*" for any reason
+    misconceptions: dict[str, str] = field(default_factory=dict)
+    # checks this one depends on (same exercise): no credit unless they all pass (the model or
+    # the data is not the one asked for); for a letter, only its consistency credit depends
+    requires: tuple[str, ...] = ()
+    wrong_letters: dict[str, str] = field(default_factory=dict)  # letter -> misconception id
+    rule: dict[str, Any] = field(default_factory=dict)  # kind "source": what the code must do
+
+    def misconception_for(self, reason: str) -> str:
+        """The misconception a failure for ``reason`` means ("" when the contract names none)."""
+        return self.misconceptions.get(reason) or self.misconceptions.get("*", "")
 
 
 @dataclass(frozen=True)
@@ -122,17 +137,37 @@ def parse_contract(data: dict[str, Any], where: str = "contract") -> Contract:
         declared = {r.ref for p in parts for r in p.reads}
         checks = []
         for c in e["checks"]:
+            named = c.get("misconception", {})
             check = Check(id=c["id"], exercise=e["id"], kind=c["kind"], points=float(c["points"]),
                           read=c.get("read", ""), reads=tuple(c.get("reads", ())),
                           path=c.get("path", ""), key=c.get("key", ""),
-                          consistency=c.get("consistency", ""))
+                          consistency=c.get("consistency", ""),
+                          misconceptions={"*": named} if isinstance(named, str) else dict(named),
+                          requires=tuple(c.get("requires", ())),
+                          wrong_letters=dict(c.get("wrong_letters", {})), rule=dict(c.get("rule", {})))
             for ref in ((check.read,) if check.read else ()) + check.reads:
                 if ref not in declared:
                     problems.append(f"check {check.id} reads {ref!r}, which exercise {e['id']} "
                                     f"does not declare")
-            if check.kind != "letter" and not check.key:
+            if check.kind not in ("letter", "source") and not check.key:
                 problems.append(f"check {check.id} has no key quantity")
+            if check.kind == "source" and check.rule.get("kind") not in SOURCE_RULES:
+                problems.append(f"check {check.id}: a source check needs a rule of kind "
+                                f"{' or '.join(SOURCE_RULES)}")
+            bad_letters = sorted(set(check.wrong_letters) - set(data["letter_choices"]))
+            if bad_letters:
+                problems.append(f"check {check.id}: wrong_letters names {bad_letters}, not among "
+                                f"the letter choices")
             checks.append(check)
+        ids = [c.id for c in checks]
+        for check in checks:
+            unknown = [r for r in check.requires if r not in ids or r == check.id]
+            if unknown:
+                problems.append(f"check {check.id} requires {unknown}, which are not other checks "
+                                f"of exercise {e['id']}")
+        cycle = _requires_cycle(checks)
+        if cycle:
+            problems.append(f"exercise {e['id']}: checks require each other in a cycle ({cycle})")
         total = sum(c.points for c in checks)
         if not math.isclose(total, float(e["points"]), abs_tol=1e-9):
             problems.append(f"exercise {e['id']}: checks add up to {total:g} points, "
@@ -151,6 +186,51 @@ def parse_contract(data: dict[str, Any], where: str = "contract") -> Contract:
         error_misconceptions=tuple(ErrorMisconception(m["id"], tuple(m["exercises"]), m["pattern"])
                                    for m in data.get("error_misconceptions", ())),
     )
+
+
+def _requires_cycle(checks: list[Check]) -> str:
+    """A cycle among ``requires`` (``"a -> b -> a"``), or ""."""
+    graph = {c.id: [r for r in c.requires if r != c.id] for c in checks}
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> str:
+        if state.get(node) == 1:
+            return " -> ".join([*path[path.index(node):], node])
+        if state.get(node) == 2:
+            return ""
+        state[node] = 1
+        for nxt in graph.get(node, ()):
+            found = visit(nxt, [*path, node])
+            if found:
+                return found
+        state[node] = 2
+        return ""
+
+    for c in checks:
+        found = visit(c.id, [])
+        if found:
+            return found
+    return ""
+
+
+def requires_order(checks: tuple[Check, ...]) -> list[Check]:
+    """The checks in an order where every check comes after those it requires."""
+    by_id = {c.id: c for c in checks}
+    out: list[Check] = []
+    seen: set[str] = set()
+
+    def add(c: Check) -> None:
+        if c.id in seen:
+            return
+        seen.add(c.id)
+        for r in c.requires:
+            if r in by_id:
+                add(by_id[r])
+        out.append(c)
+
+    for c in checks:
+        add(c)
+    return out
 
 
 def load_contract(path: Path) -> Contract:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 from dataclasses import asdict, dataclass
 from importlib import metadata
+from typing import Any
 
 
 def _version(dist: str) -> str:
@@ -70,19 +71,35 @@ def _major_minor(v: str) -> str:
     return ".".join(v.split(".")[:2])
 
 
-def compatibility_warnings(key_env: Environment, here: Environment) -> list[str]:
-    """Loud warnings when training numbers in the key may not apply to this environment."""
-    warnings = []
+def compatibility_issues(key_env: Environment, here: Environment) -> list[tuple[str, dict[str, Any]]]:
+    """What differs between the key's environment and this one, as data: ``("library", {name,
+    key_version, here})`` for TensorFlow or Keras (major.minor), ``("python", ...)``, ``("numpy",
+    ...)``; the message catalogue (``key_env_<kind>``) says it in each language."""
+    issues: list[tuple[str, dict[str, Any]]] = []
     for name in ("tensorflow", "keras"):
         a, b = getattr(key_env, name), getattr(here, name)
         if _major_minor(a) != _major_minor(b):
+            issues.append(("library", {"name": name, "key_version": a, "here": f"{name} {b}"}))
+    if _major_minor(key_env.python) != _major_minor(here.python):
+        issues.append(("python", {"key_version": key_env.python, "here": here.python}))
+    if key_env.numpy.split(".")[0] != here.numpy.split(".")[0]:
+        issues.append(("numpy", {"key_version": key_env.numpy, "here": here.numpy}))
+    return issues
+
+
+def compatibility_warnings(key_env: Environment, here: Environment) -> list[str]:
+    """Loud warnings (English, for logs and the CLI) when training numbers in the key may not
+    apply to this environment."""
+    warnings = []
+    for kind, p in compatibility_issues(key_env, here):
+        if kind == "library":
             warnings.append(
-                f"The key was built with {name} {a} but this machine has {name} {b}: training "
-                f"numbers (exercises 7, 8, 10) may differ. Rebuild the key here with "
+                f"The key was built with {p['name']} {p['key_version']} but this machine has "
+                f"{p['here']}: training numbers may differ. Rebuild the key here with "
                 f"`autograder key build --profile full` before grading."
             )
-    if _major_minor(key_env.python) != _major_minor(here.python):
-        warnings.append(f"The key was built with Python {key_env.python}; this is {here.python}.")
-    if key_env.numpy.split(".")[0] != here.numpy.split(".")[0]:
-        warnings.append(f"The key was built with NumPy {key_env.numpy}; this is {here.numpy}.")
+        elif kind == "python":
+            warnings.append(f"The key was built with Python {p['key_version']}; this is {p['here']}.")
+        else:
+            warnings.append(f"The key was built with NumPy {p['key_version']}; this is {p['here']}.")
     return warnings

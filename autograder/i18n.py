@@ -2,10 +2,17 @@
 
 Results carry ``message_id`` + ``params``; templates and the CLI call ``translate``. Missing
 ids fall back to English, then to the id itself, so a new id never crashes a report.
+
+Where a result holds a plain string (``messages``, exercise ``notes``), the string is a *coded*
+message (``encode``: ``"<id>:<params as JSON>"``) that ``render`` turns into the reader's
+language; a string that is not one is shown as it is.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -14,6 +21,118 @@ LANGUAGES = ("pt", "en")
 
 _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "pt": MappingProxyType({
+        # ---- grading rules said to students and TAs (api, execute, cache_replay, report) ----
+        "not_enforced_memory": "O limite de memória de {memory_mb} MB NÃO é aplicado: /proc não está "
+                               "disponível para medir o kernel.",
+        "not_enforced_disk": "O limite de disco NÃO é aplicado: o vigia precisa de /proc.",
+        "not_enforced_processes": "O limite de processos é aplicado só pelo vigia: RLIMIT_NPROC conta "
+                                  "todo processo do usuário do corretor (e o root o ignora); uma "
+                                  "bomba de fork rápida pode passar da verificação de 0,2 s, e "
+                                  "processos que saem da sessão do kernel podem sobreviver a ele.",
+        "not_enforced_network": "O isolamento de rede NÃO é aplicado: o kernel alcança a rede e os "
+                                "serviços locais da máquina{reason}.",
+        "not_enforced_filesystem": "O isolamento de arquivos NÃO é aplicado: o kernel roda como o "
+                                   "usuário do corretor e lê e escreve tudo o que ele pode, inclusive "
+                                   "gabaritos e o código do corretor{reason}.",
+        "not_enforced_datasets": "A pasta dos conjuntos de dados é ligada na home, não montada só "
+                                 "para leitura.",
+        "submission_foreign": "Este caderno pertence à atividade {notebook!r}, não a {assignment!r}: "
+                              "não foi corrigido.",
+        "profile_mismatch": "ATENÇÃO: este caderno foi gerado para o perfil {notebook!r}, mas foi "
+                            "corrigido com o gabarito do perfil {key!r}. As células do professor "
+                            "foram restauradas na versão do gabarito (daí \"editada\" abaixo) e as "
+                            "notas valem para o perfil {key!r}, não para o caderno entregue.",
+        "invalid_not_utf8": "O arquivo não é texto UTF-8, então não é um caderno Jupyter. Envie o "
+                            "arquivo .ipynb salvo pelo Jupyter.",
+        "invalid_not_json": "O caderno não é um JSON válido (linha {line}, coluna {column}). Abra-o no "
+                            "Jupyter, salve de novo e reenvie o .ipynb.",
+        "invalid_not_json_unknown": "O caderno não é um JSON válido. Abra-o no Jupyter, salve de novo "
+                                    "e reenvie o .ipynb.",
+        "invalid_too_large": "O caderno passa do limite de {limit_mb} MB. Limpe as saídas (Kernel > "
+                             "Restart & Clear Output) e reenvie.",
+        "invalid_no_cells": "O caderno não tem uma lista de células. Envie o arquivo .ipynb salvo pelo "
+                            "Jupyter.",
+        "invalid_unreadable": "O caderno não pôde ser lido ({detail}). Envie o arquivo .ipynb salvo "
+                              "pelo Jupyter.",
+        "unknown_cell_ids": "{count} célula(s) têm identificadores que esta atividade não conhece "
+                            "(por exemplo {example}); foram executadas como código do aluno.",
+        "not_handed_out": "Nenhuma célula deste caderno tem as marcas da atividade: não é o caderno "
+                          "distribuído. As células do professor foram restauradas a partir do original.",
+        "limit_Timeout": "O tempo do exercício ({budget}) acabou.",
+        "limit_MemoryLimitExceeded": "O kernel usou mais memória do que o permitido ({memory}).",
+        "limit_ProcessLimitExceeded": "O kernel criou mais processos e threads do que o permitido.",
+        "limit_DiskLimitExceeded": "Os arquivos escritos pelo kernel passaram do limite de disco.",
+        "limit_KernelDied": "O processo do kernel morreu (por exemplo os._exit ou uma falha em "
+                            "código nativo).",
+        "rule_error": "Como foi lido: a célula levantou um erro; o que as partes anteriores e as "
+                      "alternativas atribuíram antes dele foi lido, o resto do exercício não rodou.",
+        "rule_interrupted": "Como foi lido: a célula foi interrompida no fim do tempo e o kernel "
+                            "sobreviveu; como depois de um erro, o que já tinha sido atribuído foi lido.",
+        "rule_killed": "Como foi lido: o kernel precisou ser encerrado à força, e o que este exercício "
+                       "tinha atribuído até ali se perdeu; as alternativas das células seguintes "
+                       "rodaram num kernel novo e foram lidas.",
+        "note_interrupted": "A célula foi interrompida no limite de tempo; o kernel sobreviveu.",
+        "note_kernel_restarted": "O kernel foi encerrado e reiniciado.",
+        "note_guard_restarted": "O código de um exercício anterior desfez a proteção do corretor; o "
+                                "kernel foi reiniciado antes deste exercício.",
+        "note_audit": "Auditoria: este exercício foi sorteado para ser re-executado por completo.",
+        "note_replay_mismatch": "A verificação rápida não confirmou os valores enviados ({reason}); o "
+                                "exercício foi re-executado por completo.",
+        "note_replay_not_covered": "Re-executado por completo: a verificação rápida não cobre a "
+                                   "verificação {check}.",
+        "note_replay_no_weights": "Re-executado por completo: a autoverificação não salvou os pesos "
+                                  "de `{name}`.",
+        "replay_no_value": "`{name}` não foi salvo pela autoverificação",
+        "replay_steps": "`{name}`: {submitted} passos por época enviados, {replayed} na repetição",
+        "replay_epochs_ignored": "`{name}` não treinou as {given} épocas dadas a `epochs`",
+        "replay_submitted_epochs": "`{name}` enviado tem {submitted} épocas, esperado {want}",
+        "replay_metric_missing": "`{name}`: falta {metric} ou tem menos épocas que a repetição",
+        "replay_epoch": "`{name}`: {metric} na época {epoch} é {submitted} no envio e {replayed} na "
+                        "repetição",
+        "replay_model": "`{name}`: {what} difere da repetição",
+        "replay_data": "`{name}`: os dados diferem da repetição",
+        "replay_weights_unusable": "os pesos enviados não servem nos modelos da repetição",
+        "replay_score": "`{name}` enviado é {submitted}, mas os pesos enviados dão {recomputed}",
+        "replay_last_epoch": "`{name}`: {metric} na última época é {submitted} no envio, mas os pesos "
+                             "enviados dão {recomputed}",
+        "replay_ended": "a repetição terminou com \"{status}\"",
+        "verification_letter_only": "só a alternativa é lida",
+        "report_time_of": "{seconds} de {budget}",
+        "report_time_rule": "Limite de tempo por exercício: max({floor} s, {factor} × {reference}), "
+                            "medido neste gabarito.",
+        "report_time_reference_fastest_run": "o tempo da execução mais rápida registrada",
+        "report_time_reference_slowest_run": "o tempo da execução mais lenta registrada",
+        "report_time_reference_given": "o tempo de referência dado ao corretor",
+        "report_restored": "Células do professor restauradas",
+        "restored_edited": "{cell} (editada: a versão original foi usada)",
+        "restored_deleted": "{cell} (apagada: foi reposta)",
+        "report_exact_values": "Números arredondados a 4 algarismos significativos; os valores exatos "
+                               "estão no arquivo de resultado (e ao passar o mouse, no HTML).",
+        "tolerance_band": "em {intervals}",
+        "tolerance_ascending": "ordem crescente: {order}",
+        "shape_detail": "obtido {obtained}, esperado {expected}",
+        "kind_number": "número",
+        "kind_list": "lista",
+        "kind_text": "texto",
+        "kind_mapping": "dicionário",
+        "kind_missing": "nada",
+        "kind_bool": "booleano",
+        "detail_items": "{n} elemento(s)",
+        "drift_summary": "Exercício {number}: a resposta oficial ({official}) é sustentada por "
+                         "{supporting} de {runs} execuções de hoje ({status}).",
+        "drift_status": "Exercício {number}: {status}.",
+        "drift_status_holds": "se confirma",
+        "drift_status_reproduces": "se reproduz",
+        "drift_status_weak": "se confirma fracamente",
+        "drift_status_does_not_hold": "não se confirma",
+        "key_env_library": "O gabarito foi construído com {name} {key_version}, e esta máquina tem "
+                           "{here}: os números de treino podem diferir. Reconstrua o gabarito aqui "
+                           "(`autograder key build --profile full`) antes de corrigir.",
+        "key_env_python": "O gabarito foi construído com Python {key_version}; aqui é {here}.",
+        "key_env_numpy": "O gabarito foi construído com NumPy {key_version}; aqui é {here}.",
+        "cli_zip_use_batch": "{path} é um arquivo zip: uma turma inteira. Use `autograder "
+                             "grade-batch {path} --out PASTA`.",
+        "cli_corrupt_result": "{name}: {reason}",
         "ok": "Correto.",
         "not_close": "Valor fora da tolerância: obtido {obtained}, esperado {expected} ({tolerance}).",
         "not_close_hidden": "Valor fora da tolerância aceita ({tolerance}).",
@@ -40,6 +159,23 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "not_reached": "Não executado: a parte {part} parou antes, por causa do erro acima.",
         "unsupported": "O valor de `{name}` não é do tipo esperado ({detail}).",
         "band_map_partial": "{passed} de {total} tamanhos de batch dentro da faixa aceita.",
+        "degenerate_accepted": "Resultado degenerado, mas honesto: aceito sem desconto (veja abaixo).",
+        "band_map_degenerate": "{passed} de {total} dentro da faixa aceita; em {degenerate_at} o "
+                               "resultado é degenerado, mas honesto, e foi aceito sem desconto (veja "
+                               "abaixo).",
+        "requires_failed": "Sem crédito: este valor só conta se {requires} estiver correto (o modelo "
+                           "ou os dados não são os pedidos).",
+        "typed_in": "Sem crédito: `{name}` recebe um número digitado na célula de resposta; ele deve "
+                    "ser calculado pelo código.",
+        "source_ok": "O código faz o que o enunciado pede.",
+        "source_absent": "Não foi encontrado no seu código o trecho que esta verificação examina.",
+        "source_violated": "O código não faz o que o enunciado pede (veja o equívoco abaixo).",
+        "misconception.value_typed_in": "Número digitado em vez de calculado: a resposta deve sair "
+                                        "do código, não ser copiada de uma saída ou do enunciado.",
+        "misconception.letter_as_text": "A resposta foi escrita como o texto da alternativa; escreva "
+                                        "só a letra, por exemplo `d`.",
+        "plot_check_band": "faixa aceita na última época (verificação)",
+        "plot_degenerate": "resultado degenerado aceito",
         "status_ok": "executado sem erros",
         "progress_grading": "Corrigindo",
         "progress_running": "{exercise}: executando…",
@@ -79,9 +215,9 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "report_exercise": "Exercício {number}: {title}",
         "report_score": "Pontuação",
         "report_status": "Situação",
-        "report_verification": "Verificação",
+        "report_verification": "Como foi verificado",
         "report_time": "Tempo",
-        "report_check": "Verificação",
+        "report_check": "Item verificado",
         "report_result": "Resultado",
         "report_points": "Pontos",
         "report_obtained": "Obtido",
@@ -156,8 +292,261 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "gs_grader_failed": "O corretor não conseguiu avaliar esta submissão. Avise a equipe da "
                             "disciplina.",
         "gs_no_submission": "Nenhum arquivo .ipynb foi encontrado na submissão.",
+        # ---- late work and submissions (autograder.late, autograder.export) ----
+        "late_title": "Entrega atrasada",
+        "late_unit_day": "dia(s)",
+        "late_unit_hour": "hora(s)",
+        "late_penalty": "Entregue em {submitted}, prazo {due} ({span} de atraso): {periods} {unit} "
+                        "cobrado(s), {percent}% da nota máxima; nota {raw} − {points} = {final}.",
+        "late_estimated": "O sistema marcou a entrega como atrasada sem dizer quando: um período "
+                          "({unit}) cobrado, {percent}% da nota máxima; nota {raw} − {points} = {final}.",
+        "late_refused": "Entregue em {submitted}, depois do prazo {due}: trabalhos atrasados não são "
+                        "aceitos nesta atividade; nota {raw} → {final}.",
+        "late_within_grace": "Entregue em {submitted}, dentro da tolerância do prazo {due}: sem desconto.",
+        "late_column_raw": "nota sem desconto",
+        "late_column_penalty": "desconto por atraso",
+        "late_column_final": "nota final",
+        "gs_notebook_not_found": "Nenhum notebook da submissão corresponde a {pattern} (encontrados: "
+                                 "{found}). Envie o notebook com esse nome.",
+        "gs_several_notebooks": "A submissão tem vários notebooks ({found}) e nenhum foi corrigido: "
+                                "envie {what}.",
+        "gs_one_notebook": "um único notebook",
+        "gs_other_notebooks": "Outros notebooks enviados não foram corrigidos: {found}.",
+        # ---- TA review in the browser (autograder.review) ----
+        "review_title": "Revisão dos monitores",
+        "review_signed_in_as": "Monitor(a): {ta}",
+        "review_ex": "Ex. {number}",
+        "review_col_student": "Aluno(a)",
+        "review_col_late": "Atrasada",
+        "review_col_flags": "Para revisar",
+        "review_class_count": "{n} aluno(s); {k} com algo para revisar.",
+        "review_next_to_review": "Próxima para revisar",
+        "review_exports": "Exportar",
+        "review_export_checks": "CSV de todas as verificações",
+        "review_any": "(qualquer)",
+        "review_needs_review": "só as que precisam de revisão",
+        "review_filter": "Filtrar",
+        "review_clear": "Limpar filtros",
+        "review_shown": "Mostrando {k} de {n}.",
+        "review_overridden": "alterado por um(a) monitor(a)",
+        "review_duplicates": "Respostas quase idênticas",
+        "review_duplicates_help": "Mesmo código depois de trocar nomes e valores literais por marcadores "
+                                  "(comentários e formatação não contam) e as mesmas saídas (tempos de "
+                                  "execução ignorados). Não é uma acusação: compare lado a lado.",
+        "review_duplicates_group": "Alunos com esta resposta",
+        "review_side_by_side": "lado a lado",
+        "review_side_by_side_with": "Resposta quase idêntica à de {other}: ver lado a lado",
+        "review_pair_title": "{exercise}: {a} e {b}",
+        "review_pair_help": "As células de resposta destes alunos têm o mesmo código normalizado ({nodes} "
+                            "nós da AST) e as mesmas saídas; {group} aluno(s) têm esta resposta.",
+        "review_flag_grader_error": "erro do corretor",
+        "review_flag_grader_error_newer": "a tentativa mais recente é um erro do corretor",
+        "review_flag_invalid": "submissão inválida",
+        "review_flag_timeout": "{exercise}: tempo esgotado",
+        "review_flag_crash": "{exercise}: {status}",
+        "review_flag_consistency": "{exercise}: crédito por coerência",
+        "review_flag_drift": "{exercise}: alternativa oficial não se confirma hoje",
+        "review_flag_duplicate": "{exercise}: quase idêntica a {other}",
+        "review_flag_duplicates": "quase idêntica a {other} ({n} exercício(s))",
+        "review_kind_grader_error": "erros do corretor",
+        "review_kind_invalid": "submissões inválidas",
+        "review_kind_timeout": "tempo esgotado",
+        "review_kind_crash": "erros e quedas do kernel",
+        "review_kind_consistency": "crédito por coerência",
+        "review_kind_drift": "alternativas que mudaram",
+        "review_kind_duplicate": "respostas quase idênticas",
+        "review_late": "Entrega marcada como atrasada.",
+        "review_no_notebook": "O livro de notas não guarda o notebook desta submissão (o resultado foi "
+                              "importado sem ele).",
+        "review_notebook_problem": "O notebook não pode ser mostrado: {problem}",
+        "review_back_to_class": "Turma",
+        "review_back_to_submission": "Voltar à submissão",
+        "review_prev": "← anterior para revisar",
+        "review_next": "próxima para revisar →",
+        "review_student_report": "Relatório do aluno",
+        "review_graded_was": "corretor: {score}",
+        "review_regrade": "Corrigir de novo",
+        "review_regrade_last": "Última recorreção: {state}",
+        "review_regrade_queued": "na fila",
+        "review_regrade_running": "em andamento",
+        "review_regrade_done": "concluída",
+        "review_regrade_failed": "falhou",
+        "review_regrade_title": "Recorreção de {student}",
+        "review_regrade_queued_at": "Na fila (posição {position}).",
+        "review_regrade_running_for": "Corrigindo: {done} de {total} exercícios prontos ({seconds} s).",
+        "review_regrade_done_as": "Concluída em {seconds} s: tentativa #{attempt}, nota {old} → {new} de "
+                                  "{max}.",
+        "review_regrade_failed_because": "A recorreção falhou: {reason}",
+        "review_regrade_meta": "Pedida por {ta} em {when}.",
+        "review_regrade_off": "A recorreção está desligada neste servidor.",
+        "review_progress_pending": "aguardando",
+        "review_progress_running": "executando…",
+        "review_comments": "Comentários para o aluno",
+        "review_comment_placeholder": "Um comentário que o aluno lerá no relatório",
+        "review_comment_add": "Comentar",
+        "review_comment_saved": "Comentário salvo.",
+        "review_comment_empty": "O comentário está vazio.",
+        "review_comment_refused": "Comentário não salvo: {reason}",
+        "review_comment_for_student": "Comentário de {who}: {text}",
+        "review_comment_for_student_ex": "Comentário de {who} sobre o {exercise}: {text}",
+        "review_intro_cells": "Células antes do primeiro exercício ({n})",
+        "review_cell": "Célula {n}",
+        "review_role_text": "enunciado",
+        "review_role_given": "código dado",
+        "review_role_answer": "resposta",
+        "review_role_letter": "alternativa",
+        "review_role_selfcheck": "autoverificação",
+        "review_role_added": "célula do aluno",
+        "review_cells": "Células do aluno",
+        "review_no_cells": "Nenhuma célula deste exercício no notebook.",
+        "review_checks": "Verificações",
+        "review_override_check": "Alterar a pontuação desta verificação",
+        "review_override_exercise": "Alterar a nota do exercício",
+        "review_override_by": "Alterado por {who} em {when}: {why}",
+        "review_override_exercise_by": "Nota do exercício alterada para {points} por {who} em {when}: {why}",
+        "review_override_saved": "{target}: {points} ponto(s), registrado por {who}.",
+        "review_override_refused": "Alteração não salva: {reason}",
+        "review_override_undone": "desfeita por {who} em {when}: {why}",
+        "review_points_not_a_number": "Pontos inválidos: {value}",
+        "review_reason_required": "Diga o motivo da alteração.",
+        "review_reason": "Motivo",
+        "review_save": "Salvar",
+        "review_undo": "Desfazer",
+        "review_undo_why": "motivo (opcional)",
+        "review_undo_saved": "Alteração de {target} desfeita por {who}.",
+        "review_undo_refused": "Não foi possível desfazer: {reason}",
+        "review_history": "Histórico",
+        "review_overrides": "Alterações",
+        "review_attempts": "Tentativas de correção",
+        "review_target": "Alvo",
+        "review_who": "Quem",
+        "review_when": "Quando",
+        "review_origin": "Origem",
+        "review_key": "Gabarito",
+        "review_none_to_review": "Nenhuma outra submissão precisa de revisão.",
+        "review_no_student": "Não há submissão de {student} no livro de notas.",
+        "review_no_pair": "Este par de respostas não é (mais) quase idêntico.",
+        "review_no_regrade": "Recorreção desconhecida (o servidor foi reiniciado?).",
+        "review_need_token": "Acesso negado: abra o endereço com o token que `autograder review` mostrou ao "
+                             "iniciar.",
+        "review_csrf_failed": "Pedido recusado: o formulário expirou ou não veio desta página. Recarregue a "
+                              "página e tente de novo.",
+        "review_not_found": "Página não encontrada.",
+        "review_bad_request": "Pedido inválido.",
     }),
     "en": MappingProxyType({
+        # ---- grading rules said to students and TAs (api, execute, cache_replay, report) ----
+        "not_enforced_memory": "The memory cap of {memory_mb} MB is NOT enforced: /proc is not "
+                               "available to measure the kernel.",
+        "not_enforced_disk": "The disk cap is NOT enforced: the watchdog needs /proc.",
+        "not_enforced_processes": "The process cap is enforced only by the watchdog: RLIMIT_NPROC "
+                                  "counts every process of the grader's user (and root ignores it), "
+                                  "so a fast fork bomb can outrun the 0.2 s poll, and processes that "
+                                  "leave the kernel's session (setsid) can outlive the kernel.",
+        "not_enforced_network": "Network isolation is NOT applied: the kernel can reach the network "
+                                "and the host's loopback services{reason}.",
+        "not_enforced_filesystem": "Filesystem isolation is NOT applied: the kernel runs as the "
+                                   "grader's user and can read and write every file that user can, "
+                                   "including answer keys and grader code{reason}.",
+        "not_enforced_datasets": "The datasets directory is linked into the home, not mounted "
+                                 "read-only.",
+        "submission_foreign": "This notebook belongs to the assignment {notebook!r}, not {assignment!r}: "
+                              "it was not graded.",
+        "profile_mismatch": "WARNING: this notebook was generated for the profile {notebook!r} but "
+                            "graded with the key of the profile {key!r}. The instructor's cells were "
+                            "restored as the key's profile has them (hence \"edited\" below) and the "
+                            "scores are those of the profile {key!r}, not of the notebook handed in.",
+        "invalid_not_utf8": "The file is not UTF-8 text, so it is not a Jupyter notebook. Submit the "
+                            ".ipynb file saved by Jupyter.",
+        "invalid_not_json": "The notebook is not valid JSON (line {line}, column {column}). Open it in "
+                            "Jupyter, save it again and resubmit the .ipynb.",
+        "invalid_not_json_unknown": "The notebook is not valid JSON. Open it in Jupyter, save it again "
+                                    "and resubmit the .ipynb.",
+        "invalid_too_large": "The notebook is over the limit of {limit_mb} MB. Clear the outputs "
+                             "(Kernel > Restart & Clear Output) and resubmit.",
+        "invalid_no_cells": "The notebook has no list of cells. Submit the .ipynb file saved by Jupyter.",
+        "invalid_unreadable": "The notebook could not be read ({detail}). Submit the .ipynb file saved "
+                              "by Jupyter.",
+        "unknown_cell_ids": "{count} cell(s) carry ids this assignment does not know (e.g. {example}); "
+                            "they were run as the student's own code.",
+        "not_handed_out": "No cell of this notebook carries the assignment's tags: it is not the "
+                          "notebook that was handed out. Instructor cells were restored from the source.",
+        "limit_Timeout": "The exercise's time budget ({budget}) ran out.",
+        "limit_MemoryLimitExceeded": "The kernel used more memory than allowed ({memory}).",
+        "limit_ProcessLimitExceeded": "The kernel started more processes and threads than allowed.",
+        "limit_DiskLimitExceeded": "The files the kernel wrote went over the disk cap.",
+        "limit_KernelDied": "The kernel process died (e.g. os._exit, a crash in native code).",
+        "rule_error": "How it was read: the cell raised an error; what the earlier parts and the "
+                      "answered letters had assigned before it was read, the rest of the exercise "
+                      "did not run.",
+        "rule_interrupted": "How it was read: the cell was interrupted when the time ran out and the "
+                            "kernel survived; as after an error, what had been assigned was read.",
+        "rule_killed": "How it was read: the kernel had to be killed, and what this exercise had "
+                       "assigned until then was lost; the letters of the following cells ran in a "
+                       "new kernel and were read.",
+        "note_interrupted": "The cell was interrupted at the time limit; the kernel survived.",
+        "note_kernel_restarted": "The kernel was killed and restarted.",
+        "note_guard_restarted": "Code of an earlier exercise undid the grader's guard; the kernel was "
+                                "restarted before this exercise.",
+        "note_audit": "Audit: this exercise was drawn to be re-executed in full.",
+        "note_replay_mismatch": "Fast verification did not confirm the submitted values ({reason}); "
+                                "the exercise was re-executed in full.",
+        "note_replay_not_covered": "Re-executed in full: fast verification does not cover the check "
+                                   "{check}.",
+        "note_replay_no_weights": "Re-executed in full: the self-check did not save the weights of "
+                                  "`{name}`.",
+        "replay_no_value": "`{name}` was not saved by the self-check",
+        "replay_steps": "`{name}`: {submitted} steps per epoch submitted, {replayed} in the replay",
+        "replay_epochs_ignored": "`{name}` did not train for the {given} epochs given in `epochs`",
+        "replay_submitted_epochs": "the submitted `{name}` has {submitted} epochs, expected {want}",
+        "replay_metric_missing": "`{name}`: {metric} is missing or shorter than the replay",
+        "replay_epoch": "`{name}`: {metric} at epoch {epoch} is {submitted} in the submission but "
+                        "{replayed} when replayed",
+        "replay_model": "`{name}`: {what} differs from the replay",
+        "replay_data": "`{name}`: the data differ from the replay",
+        "replay_weights_unusable": "the submitted weights do not fit the replay's models",
+        "replay_score": "the submitted `{name}` is {submitted}, but the submitted weights give "
+                        "{recomputed}",
+        "replay_last_epoch": "`{name}`: {metric} at the last epoch is {submitted} in the submission, "
+                             "but the submitted weights give {recomputed}",
+        "replay_ended": "the replay ended with \"{status}\"",
+        "verification_letter_only": "only the letter is read",
+        "report_time_of": "{seconds} of {budget}",
+        "report_time_rule": "Time budget per exercise: max({floor} s, {factor} × {reference}), "
+                            "measured for this key.",
+        "report_time_reference_fastest_run": "the time of the fastest recorded run",
+        "report_time_reference_slowest_run": "the time of the slowest recorded run",
+        "report_time_reference_given": "the reference time given to the grader",
+        "report_restored": "Instructor cells restored",
+        "restored_edited": "{cell} (edited: the original was used)",
+        "restored_deleted": "{cell} (deleted: it was put back)",
+        "report_exact_values": "Numbers rounded to 4 significant digits; the exact values are in the "
+                               "result file (and on hover, in the HTML).",
+        "tolerance_band": "in {intervals}",
+        "tolerance_ascending": "ascending: {order}",
+        "shape_detail": "obtained {obtained}, expected {expected}",
+        "kind_number": "number",
+        "kind_list": "list",
+        "kind_text": "text",
+        "kind_mapping": "dictionary",
+        "kind_missing": "nothing",
+        "kind_bool": "boolean",
+        "detail_items": "{n} item(s)",
+        "drift_summary": "Exercise {number}: the official answer ({official}) is supported by "
+                         "{supporting} of {runs} runs today ({status}).",
+        "drift_status": "Exercise {number}: {status}.",
+        "drift_status_holds": "holds",
+        "drift_status_reproduces": "reproduces",
+        "drift_status_weak": "holds weakly",
+        "drift_status_does_not_hold": "does not hold",
+        "key_env_library": "The key was built with {name} {key_version} but this machine has {here}: "
+                           "training numbers may differ. Rebuild the key here with `autograder key "
+                           "build --profile full` before grading.",
+        "key_env_python": "The key was built with Python {key_version}; this is {here}.",
+        "key_env_numpy": "The key was built with NumPy {key_version}; this is {here}.",
+        "cli_zip_use_batch": "{path} is a zip file: a whole class. Use `autograder grade-batch {path} "
+                             "--out DIR`.",
+        "cli_corrupt_result": "{name}: {reason}",
         "ok": "Correct.",
         "not_close": "Out of tolerance: obtained {obtained}, expected {expected} ({tolerance}).",
         "not_close_hidden": "Out of the accepted tolerance ({tolerance}).",
@@ -184,6 +573,23 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "not_reached": "Not run: part {part} stopped earlier because of the error above.",
         "unsupported": "`{name}` is not of the expected type ({detail}).",
         "band_map_partial": "{passed} of {total} batch sizes inside the accepted band.",
+        "degenerate_accepted": "A degenerate but honest outcome: accepted without penalty (see below).",
+        "band_map_degenerate": "{passed} of {total} inside the accepted band; at {degenerate_at} the "
+                               "outcome is degenerate but honest and was accepted without penalty "
+                               "(see below).",
+        "requires_failed": "No credit: this value counts only when {requires} is right (the model or "
+                           "the data is not the one asked for).",
+        "typed_in": "No credit: `{name}` is set to a number typed into the answer cell; it must be "
+                    "computed by the code.",
+        "source_ok": "The code does what the exercise asks.",
+        "source_absent": "The code this check examines was not found in your answer.",
+        "source_violated": "The code does not do what the exercise asks (see the misconception below).",
+        "misconception.value_typed_in": "A number typed in instead of computed: the answer must come "
+                                        "from the code, not be copied from an output or the text.",
+        "misconception.letter_as_text": "The answer was written as the option's text; write only the "
+                                        "letter, e.g. `d`.",
+        "plot_check_band": "band accepted at the last epoch (the check)",
+        "plot_degenerate": "degenerate outcome accepted",
         "status_ok": "ran without errors",
         "progress_grading": "Grading",
         "progress_running": "{exercise}: running…",
@@ -223,7 +629,7 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "report_exercise": "Exercise {number}: {title}",
         "report_score": "Score",
         "report_status": "Status",
-        "report_verification": "Verification",
+        "report_verification": "How it was verified",
         "report_time": "Time",
         "report_check": "Check",
         "report_result": "Result",
@@ -296,6 +702,147 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "gs_expected_title": "Expected values (visible after the due date)",
         "gs_grader_failed": "The grader could not grade this submission. Please tell the course staff.",
         "gs_no_submission": "No .ipynb file was found in the submission.",
+        # ---- late work and submissions (autograder.late, autograder.export) ----
+        "late_title": "Late submission",
+        "late_unit_day": "day",
+        "late_unit_hour": "hour",
+        "late_penalty": "Submitted {submitted}, due {due} ({span} late): {periods} {unit} period(s) "
+                        "charged, {percent}% of the maximum; score {raw} − {points} = {final}.",
+        "late_estimated": "The LMS marked the submission late without saying when: one {unit} charged, "
+                          "{percent}% of the maximum; score {raw} − {points} = {final}.",
+        "late_refused": "Submitted {submitted}, after the due date {due}: late work is not accepted for "
+                        "this assignment; score {raw} → {final}.",
+        "late_within_grace": "Submitted {submitted}, within the grace period of the due date {due}: no "
+                             "penalty.",
+        "late_column_raw": "score before penalty",
+        "late_column_penalty": "late penalty",
+        "late_column_final": "final score",
+        "gs_notebook_not_found": "No notebook in the submission matches {pattern} (found: {found}). "
+                                 "Submit the notebook with that name.",
+        "gs_several_notebooks": "The submission has several notebooks ({found}) and none was graded: "
+                                "submit {what}.",
+        "gs_one_notebook": "a single notebook",
+        "gs_other_notebooks": "Other notebooks submitted were not graded: {found}.",
+        # ---- TA review in the browser (autograder.review) ----
+        "review_title": "TA review",
+        "review_signed_in_as": "TA: {ta}",
+        "review_ex": "Ex. {number}",
+        "review_col_student": "Student",
+        "review_col_late": "Late",
+        "review_col_flags": "To review",
+        "review_class_count": "{n} student(s); {k} with something to review.",
+        "review_next_to_review": "Next to review",
+        "review_exports": "Export",
+        "review_export_checks": "CSV of every check",
+        "review_any": "(any)",
+        "review_needs_review": "only those needing review",
+        "review_filter": "Filter",
+        "review_clear": "Clear filters",
+        "review_shown": "Showing {k} of {n}.",
+        "review_overridden": "changed by a TA",
+        "review_duplicates": "Near-identical answers",
+        "review_duplicates_help": "The same code once names and literal values are replaced by placeholders "
+                                  "(comments and formatting do not count) and the same outputs (run times "
+                                  "ignored). Not an accusation: compare them side by side.",
+        "review_duplicates_group": "Students with this answer",
+        "review_side_by_side": "side by side",
+        "review_side_by_side_with": "Near-identical to {other}'s answer: see side by side",
+        "review_pair_title": "{exercise}: {a} and {b}",
+        "review_pair_help": "These students' answer cells have the same normalised code ({nodes} AST nodes) "
+                            "and the same outputs; {group} student(s) have this answer.",
+        "review_flag_grader_error": "grader error",
+        "review_flag_grader_error_newer": "the newest attempt is a grader error",
+        "review_flag_invalid": "invalid submission",
+        "review_flag_timeout": "{exercise}: timed out",
+        "review_flag_crash": "{exercise}: {status}",
+        "review_flag_consistency": "{exercise}: consistency credit",
+        "review_flag_drift": "{exercise}: the official letter does not hold today",
+        "review_flag_duplicate": "{exercise}: near-identical to {other}",
+        "review_flag_duplicates": "near-identical to {other} ({n} exercise(s))",
+        "review_kind_grader_error": "grader errors",
+        "review_kind_invalid": "invalid submissions",
+        "review_kind_timeout": "timeouts",
+        "review_kind_crash": "errors and kernel crashes",
+        "review_kind_consistency": "consistency credit",
+        "review_kind_drift": "drifted letters",
+        "review_kind_duplicate": "near-identical answers",
+        "review_late": "The submission is marked late.",
+        "review_no_notebook": "The gradebook does not hold this submission's notebook (its result was "
+                              "imported without it).",
+        "review_notebook_problem": "The notebook cannot be shown: {problem}",
+        "review_back_to_class": "Class",
+        "review_back_to_submission": "Back to the submission",
+        "review_prev": "← previous to review",
+        "review_next": "next to review →",
+        "review_student_report": "Student's report",
+        "review_graded_was": "grader: {score}",
+        "review_regrade": "Regrade",
+        "review_regrade_last": "Last regrade: {state}",
+        "review_regrade_queued": "queued",
+        "review_regrade_running": "running",
+        "review_regrade_done": "done",
+        "review_regrade_failed": "failed",
+        "review_regrade_title": "Regrade of {student}",
+        "review_regrade_queued_at": "Queued (position {position}).",
+        "review_regrade_running_for": "Grading: {done} of {total} exercises done ({seconds} s).",
+        "review_regrade_done_as": "Done in {seconds} s: attempt #{attempt}, score {old} → {new} of {max}.",
+        "review_regrade_failed_because": "The regrade failed: {reason}",
+        "review_regrade_meta": "Asked for by {ta} at {when}.",
+        "review_regrade_off": "Regrading is turned off on this server.",
+        "review_progress_pending": "waiting",
+        "review_progress_running": "running…",
+        "review_comments": "Comments for the student",
+        "review_comment_placeholder": "A comment the student will read in the report",
+        "review_comment_add": "Comment",
+        "review_comment_saved": "Comment saved.",
+        "review_comment_empty": "The comment is empty.",
+        "review_comment_refused": "Comment not saved: {reason}",
+        "review_comment_for_student": "Comment from {who}: {text}",
+        "review_comment_for_student_ex": "Comment from {who} on {exercise}: {text}",
+        "review_intro_cells": "Cells before the first exercise ({n})",
+        "review_cell": "Cell {n}",
+        "review_role_text": "text",
+        "review_role_given": "given code",
+        "review_role_answer": "answer",
+        "review_role_letter": "letter",
+        "review_role_selfcheck": "self-check",
+        "review_role_added": "student's own cell",
+        "review_cells": "The student's cells",
+        "review_no_cells": "No cell of this exercise in the notebook.",
+        "review_checks": "Checks",
+        "review_override_check": "Change this check's points",
+        "review_override_exercise": "Change the exercise's score",
+        "review_override_by": "Changed by {who} on {when}: {why}",
+        "review_override_exercise_by": "Exercise score set to {points} by {who} on {when}: {why}",
+        "review_override_saved": "{target}: {points} point(s), recorded for {who}.",
+        "review_override_refused": "Change not saved: {reason}",
+        "review_override_undone": "undone by {who} on {when}: {why}",
+        "review_points_not_a_number": "Not a number of points: {value}",
+        "review_reason_required": "Say why you change the points.",
+        "review_reason": "Reason",
+        "review_save": "Save",
+        "review_undo": "Undo",
+        "review_undo_why": "reason (optional)",
+        "review_undo_saved": "Change of {target} undone by {who}.",
+        "review_undo_refused": "Could not undo: {reason}",
+        "review_history": "History",
+        "review_overrides": "Changes",
+        "review_attempts": "Grading attempts",
+        "review_target": "Target",
+        "review_who": "Who",
+        "review_when": "When",
+        "review_origin": "Origin",
+        "review_key": "Key",
+        "review_none_to_review": "No other submission needs review.",
+        "review_no_student": "No submission of {student} in the gradebook.",
+        "review_no_pair": "This pair of answers is not (or no longer) near-identical.",
+        "review_no_regrade": "Unknown regrade (was the server restarted?).",
+        "review_need_token": "Access denied: open the URL with the token `autograder review` printed when "
+                             "it started.",
+        "review_csrf_failed": "Request refused: the form expired or did not come from this page. Reload the "
+                              "page and try again.",
+        "review_not_found": "Page not found.",
+        "review_bad_request": "Bad request.",
     }),
 })
 
@@ -330,3 +877,46 @@ def has_message(message_id: str, extra: Mapping[str, Mapping[str, str]] | None =
 
 def message_ids(lang: str = "en") -> frozenset[str]:
     return frozenset(_CATALOGUE[lang])
+
+
+_CODED = re.compile(r"^[a-z][a-z0-9_.]*$")
+
+
+def encode(message_id: str, **params: Any) -> str:
+    """A message kept as plain text in a result: ``"<id>"`` or ``"<id>:<params as JSON>"``."""
+    if not params:
+        return message_id
+    return f"{message_id}:{json.dumps(params, sort_keys=True, ensure_ascii=False, default=str)}"
+
+
+def decode(text: str, extra: Mapping[str, Mapping[str, str]] | None = None
+           ) -> tuple[str, dict[str, Any]] | None:
+    """``(id, params)`` of a coded message whose id the catalogue knows, else None."""
+    head, sep, rest = str(text).partition(":")
+    if not _CODED.match(head) or not has_message(head, extra):
+        return None
+    if not sep:
+        return head, {}
+    try:
+        params = json.loads(rest)
+    except ValueError:
+        return None
+    return (head, params) if isinstance(params, dict) else None
+
+
+def _shown(value: Any) -> Any:
+    """Numbers in a message: 4 significant digits."""
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.4g}") if abs(value) < 1e15 else value
+    if isinstance(value, list):
+        return [_shown(v) for v in value[:12]]
+    return value
+
+
+def render(text: str, lang: str = "pt", *, extra: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """A coded message (``encode``) in ``lang``, its numbers rounded; other text as it is."""
+    found = decode(text, extra)
+    if found is None:
+        return str(text)
+    mid, params = found
+    return translate(mid, lang, extra=extra, **{k: _shown(v) for k, v in params.items()})

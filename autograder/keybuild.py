@@ -37,10 +37,24 @@ from autograder.templating import render
 Progress = Callable[[str], None]
 
 
+def variant_exercises(assignment: Assignment) -> tuple[str, ...]:
+    """``[key] variants``: exercises with a run computing their named wrong variants."""
+    return tuple(assignment.manifest.get("key", {}).get("variants", ()))
+
+
+def notebook_runs(assignment: Assignment, profile: str) -> dict[str, int]:
+    """``[key.notebook_runs.<profile>]``: runs of an exercise in the grader's own context."""
+    per = assignment.manifest.get("key", {}).get("notebook_runs", {}).get(profile, {})
+    return {str(k): int(v) for k, v in per.items()}
+
+
 def plan(assignment: Assignment, profile_name: str, exercises: Sequence[str] | None = None,
          sheet_runs: Mapping[str, int] | None = None) -> list[RunSpec]:
     """Every run a key needs: one deterministic run per computed exercise, then the sheet-seeded
-    runs of the training exercises (the spread a student following the sheet will see).
+    runs of the training exercises (the spread a student following the sheet will see), the
+    ``variants`` runs (named wrong variants, computed by running them) and the ``notebook``
+    runs (the solution notebook seeded as the sheet says, run by the grader after its earlier
+    cells: the context a student's exercise runs in).
 
     ``sheet_runs`` overrides the manifest's counts for ``profile_name`` (exercise id -> runs)."""
     computed = assignment.reference_exercises
@@ -57,6 +71,10 @@ def plan(assignment: Assignment, profile_name: str, exercises: Sequence[str] | N
     for e in chosen:
         if e in training:
             specs += [RunSpec(e, "sheet", i) for i in range(int(counts.get(e, 0)))]
+    specs += [RunSpec(e, "variants", 0) for e in chosen if e in variant_exercises(assignment)]
+    in_notebook = notebook_runs(assignment, profile_name)
+    for e in chosen:
+        specs += [RunSpec(e, "notebook", i) for i in range(in_notebook.get(e, 0))]
     return specs
 
 
@@ -147,8 +165,11 @@ def tolerance_text(q: Quantity) -> str:
     if t["kind"] == "envelope":
         return "plot only (min–max envelope of the runs)"
     if t["kind"] == "close":
-        return f"± max({t['rel']:g}·|v|, {t['abs']:g})"
-    return " ∪ ".join(f"[{lo:.4g}, {hi:.4g}]" for lo, hi in t["intervals"])
+        text = f"± max({t['rel']:g}·|v|, {t['abs']:g})"
+    else:
+        text = " ∪ ".join(f"[{lo:.4g}, {hi:.4g}]" for lo, hi in t["intervals"])
+    degenerate = " ∪ ".join(f"{d['value']:.6g} ({reason})" for reason, d in sorted(q.degenerate.items()))
+    return f"{text} ∪ {degenerate}" if degenerate else text
 
 
 def natural(text: str) -> tuple[Any, ...]:

@@ -15,6 +15,14 @@ Tolerance kinds:
   ``{"kind": "band", "intervals": [[lo, hi], ...], "rule": "..."}``
                                              obtained inside any interval (honest results
                                              can be bimodal, e.g. a collapsed training run)
+  ``{"kind": "envelope", "lower": [...], "upper": [...], "final": "<quantity id>"}``
+                                             plots only: the per-epoch band; ``final`` names
+                                             the band quantity the checks use at the last epoch
+
+Besides its tolerance, a quantity may accept ``degenerate`` values: honest outcomes known in
+closed form (``{reason id: {"value": v, "rel": r, "abs": a}}``), e.g. the constant prediction of
+a network whose output unit died. A value matching one passes without penalty and the check
+says why (the assignment's ``degenerate.<reason>`` sentence).
 """
 
 from __future__ import annotations
@@ -43,6 +51,9 @@ class Quantity:
     observed: tuple[Any, ...] = ()  # values under the sheet's seeding, one per fresh process
     spread: dict[str, Any] | None = None  # n, min, max, mean, std, degenerate
     variants: dict[str, Any] = field(default_factory=dict)  # misconception id -> its value
+    # honest degenerate outcomes accepted besides the tolerance: reason id -> {"value", "rel", "abs"}
+    # (e.g. a network whose output unit died at initialisation predicts a constant)
+    degenerate: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,10 @@ bytes or ``None`` when there is nothing to draw; none of them raises for odd stu
 
 Reveal rule: the key's curves and bands are drawn only when ``show_key`` is true, i.e. when
 the report may show expected values. Otherwise only the student's own numbers are drawn.
+
+The band drawn is the band that grades: a curve's envelope is padded by the same rule as the
+checks' bands (``autograder.keyassemble.curve``), the band its last epoch is checked against is
+drawn there, and honest degenerate outcomes the checks accept are marked.
 """
 
 from __future__ import annotations
@@ -84,6 +88,21 @@ class Envelope:
     lower: list[float]
     upper: list[float]
     reference: list[float]  # the deterministic run
+    final: tuple[tuple[float, float], ...] = ()  # the band the last epoch is checked against
+    degenerate: tuple[float, ...] = ()  # honest degenerate outcomes that band's check accepts
+
+
+def _intervals(q: Any) -> tuple[tuple[float, float], ...]:
+    if q is None or q.tolerance.get("kind") != "band":
+        return ()
+    pairs = [(_number(lo), _number(hi)) for lo, hi in q.tolerance.get("intervals", [])]
+    return tuple(iv for iv in pairs if not any(map(math.isnan, iv)))
+
+
+def _degenerate(q: Any) -> tuple[float, ...]:
+    values = [_number(d.get("value")) for d in (q.degenerate.values() if q is not None else ())
+              if isinstance(d, Mapping)]
+    return tuple(v for v in values if not math.isnan(v))
 
 
 def envelope(key: AnswerKey | None, qid: str) -> Envelope | None:
@@ -93,15 +112,24 @@ def envelope(key: AnswerKey | None, qid: str) -> Envelope | None:
     lower, upper = curve(q.tolerance.get("lower")), curve(q.tolerance.get("upper"))
     if not lower or len(lower) != len(upper):
         return None
-    return Envelope(lower, upper, curve(q.value))
+    final = key.quantities.get(str(q.tolerance.get("final", ""))) if key else None
+    return Envelope(lower, upper, curve(q.value), _intervals(final), _degenerate(final))
 
 
-def _draw_envelope(ax: Any, env: Envelope, colour: str, label: str, ref_label: str) -> None:
+def _draw_envelope(ax: Any, env: Envelope, colour: str, label: str, ref_label: str,
+                   check_label: str = "", degenerate_label: str = "") -> None:
     xs = list(range(1, len(env.lower) + 1))
     ax.fill_between(xs, env.lower, env.upper, color=colour, alpha=0.15, linewidth=0, label=label)
     if _has_data(env.reference):
         ax.plot(range(1, len(env.reference) + 1), env.reference, color=colour, linestyle=":",
                 linewidth=1.2, label=ref_label)
+    last = len(env.lower)
+    for i, (lo, hi) in enumerate(env.final):
+        ax.vlines(last, lo, hi, color=colour, linewidth=5, alpha=0.5,
+                  label=check_label if i == 0 and check_label else None)
+    for i, v in enumerate(env.degenerate):
+        ax.plot([last], [v], marker="x", markersize=8, color=colour, linestyle="none",
+                label=degenerate_label if i == 0 and degenerate_label else None)
 
 
 def curves_plot(title: str, lines: Sequence[tuple[str, list[float], Envelope | None]], lang: str,
@@ -115,8 +143,11 @@ def curves_plot(title: str, lines: Sequence[tuple[str, list[float], Envelope | N
         colour = _COLOURS[i % len(_COLOURS)]
         if env is not None:
             _draw_envelope(ax, env, colour, f"{translate('plot_band', lang)} ({name})",
-                           f"{translate('plot_reference', lang)} ({name})")
-            all_values += env.lower + env.upper
+                           f"{translate('plot_reference', lang)} ({name})",
+                           f"{translate('plot_check_band', lang)} ({name})",
+                           f"{translate('plot_degenerate', lang)} ({name})")
+            all_values += env.lower + env.upper + [v for iv in env.final for v in iv]
+            all_values += list(env.degenerate)
         if _has_data(ys):
             ax.plot(range(1, len(ys) + 1), ys, color=colour, marker="o", markersize=3,
                     linewidth=1.6, label=f"{translate('plot_yours', lang)} ({name})")
@@ -150,22 +181,35 @@ def _by_key(series: Any) -> dict[int, float]:
 
 def by_key_plot(title: str, mse: Mapping[int, float],
                 bands: Mapping[int, tuple[float, list[tuple[float, float]]]], lang: str, *,
-                xlabel: str, ylabel: str) -> bytes | None:
+                xlabel: str, ylabel: str,
+                degenerate: Mapping[int, Sequence[float]] | None = None) -> bytes | None:
     """A value per integer key (e.g. test MSE by batch size) on a log2 x axis, against the key's
-    bands; ``bands``: key -> (reference, intervals)."""
+    bands; ``bands``: key -> (reference, intervals); ``degenerate``: key -> the honest
+    degenerate outcomes its check also accepts (marked)."""
     if not any(not math.isnan(v) for v in mse.values()):
         return None
     fig, ax = _figure()
+    marked = False
+    for b, values in sorted((degenerate or {}).items()):
+        for v in values:
+            ax.plot([b], [v], marker="x", markersize=8, color="#555555", linestyle="none",
+                    label=translate("plot_degenerate", lang) if not marked else None)
+            marked = True
     for i, (b, (ref, intervals)) in enumerate(sorted(bands.items())):
-        for lo, hi in intervals:
+        for j, (lo, hi) in enumerate(intervals):
             ax.vlines(b, lo, hi, color="#888888", linewidth=6, alpha=0.35,
-                      label=translate("plot_band", lang) if i == 0 else None)
+                      label=translate("plot_band", lang) if i == j == 0 else None)
         if not math.isnan(ref):
             ax.plot([b], [ref], marker="_", markersize=14, color="#444444",
                     label=translate("plot_reference", lang) if i == 0 else None)
     xs = list(mse)
     ax.plot(xs, [mse[b] for b in xs], color=_COLOURS[0], marker="o", linewidth=1.6,
             label=translate("plot_yours", lang))
+    drawn = [v for v in [*mse.values(), *(x for vs in (degenerate or {}).values() for x in vs),
+                         *(b for _r, ivs in bands.values() for iv in ivs for b in iv)]
+             if not math.isnan(v) and v > 0]
+    if drawn and max(drawn) / min(drawn) > 30:
+        ax.set_yscale("log")  # a dead output (≈ 600) beside healthy runs (≈ 20)
     ax.set_xscale("log", base=2)
     ticks = sorted(set(xs) | set(bands))
     ax.set_xticks(ticks, [str(t) for t in ticks])
@@ -218,8 +262,11 @@ def exercise_plots(exercise: ExerciseResult, key: AnswerKey | None, *, show_key:
             png = curves_plot(title, lines, lang, ylabel=t(spec.ylabel)) if lines else None
         elif spec.kind == "by_key":
             values = _by_key(series.get(spec.series))
+            dead = ({b: _degenerate(key.quantities.get(f"{spec.band_prefix}{b}")) for b in values}
+                    if key else {})
             png = (by_key_plot(title, values, _bands(key, spec.band_prefix, list(values)), lang,
-                               xlabel=t(spec.xlabel), ylabel=t(spec.ylabel)) if values else None)
+                               xlabel=t(spec.xlabel), ylabel=t(spec.ylabel),
+                               degenerate={b: v for b, v in dead.items() if v}) if values else None)
         if png:
             plots.append(Plot(spec.name, title, png))
     return plots

@@ -6,12 +6,16 @@
 * Student cells ("answer", "letter") and cells the student added (no id) run where they
   belong: after the authored cell they followed in the submission.
 * Self-check cells and Markdown are not executed.
+
+It also reads what the student wrote, without running it (``ast`` only): which answers were
+typed in as literal numbers (``typed_in``) and the contract's ``source`` rules (``check_rule``).
 """
 
 from __future__ import annotations
 
+import ast
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +24,7 @@ import nbformat
 from autograder.authoring import Cell
 from autograder.contract import Contract
 from autograder.errors import SubmissionError
+from autograder.i18n import encode
 
 EXECUTED_ROLES = ("given", "answer", "letter")
 OWNED_ROLES = ("given",)
@@ -40,7 +45,7 @@ class PlannedCell:
 class Plan:
     cells: tuple[PlannedCell, ...]
     restored: tuple[str, ...]  # "<cell id> (edited)" / "<cell id> (deleted)"
-    notes: tuple[str, ...]  # plain sentences about the submission
+    notes: tuple[str, ...]  # coded messages about the submission (``i18n.encode``)
 
 
 def read_notebook(data: bytes, where: str) -> Any:
@@ -94,11 +99,9 @@ def plan(data: bytes, authored: Sequence[Cell], contract: Contract,
     known = {a.id for a in authored}
     unknown = [cid for cid in by_id if cid not in known]
     if unknown:
-        notes.append(f"{len(unknown)} cell(s) carry ids this assignment does not know "
-                     f"(e.g. {unknown[0]}); they were run as the student's own code.")
+        notes.append(encode("unknown_cell_ids", count=len(unknown), example=unknown[0]))
     if not any(cid in known for cid in by_id):
-        notes.append("No cell of this notebook carries the assignment's tags: it is not the "
-                     "notebook that was handed out. Instructor cells were restored from the source.")
+        notes.append(encode("not_handed_out"))  # sentences: autograder/i18n.py
 
     parts = contract.part_owner()
     cells: list[PlannedCell] = []
@@ -123,3 +126,187 @@ def plan(data: bytes, authored: Sequence[Cell], contract: Contract,
                 continue
             cells.append(PlannedCell(a.exercise, a.part, "added", _source(cell), i, ""))
     return Plan(cells=tuple(cells), restored=tuple(restored), notes=tuple(notes))
+
+
+# ---- what the student wrote: literal values and source rules (pure, ``ast`` only) -------------
+
+STUDENT_ROLES = ("answer", "added")
+
+
+def student_code(plan: Plan) -> dict[str, str]:
+    """Exercise id -> the code the student wrote for it (answer cells and cells they added), in
+    the order it runs. Given cells are the instructor's and are left out."""
+    out: dict[str, list[str]] = {}
+    for c in plan.cells:
+        if c.role in STUDENT_ROLES and c.exercise != "intro":
+            out.setdefault(c.exercise, []).append(c.source)
+    return {e: "\n".join(parts) for e, parts in out.items()}
+
+
+def _parse(code: str) -> ast.Module | None:
+    """The code as a module, IPython magics and shell escapes blanked; None if it is not Python."""
+    lines = ["" if ln.lstrip().startswith(("%", "!")) else ln for ln in code.splitlines()]
+    try:
+        return ast.parse("\n".join(lines))
+    except (SyntaxError, ValueError):
+        return None
+
+
+_LITERAL_CALLS = frozenset({"array", "asarray", "float", "int", "list", "tuple", "dict", "float32",
+                            "float64"})
+
+
+def _is_number(node: ast.AST) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return (isinstance(node, ast.Constant) and type(node.value) in (int, float))
+
+
+def is_literal(node: ast.AST) -> bool:
+    """A value typed in: a number, or a non-empty container (or ``np.array(...)``) of numbers."""
+    if _is_number(node):
+        return True
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return bool(node.elts) and all(is_literal(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return bool(node.values) and all(v is not None and is_literal(v) for v in node.values)
+    if isinstance(node, ast.Call) and _call_name(node) in _LITERAL_CALLS:
+        return bool(node.args) and all(is_literal(a) for a in node.args)
+    return False
+
+
+def _targets(node: ast.AST) -> list[tuple[str, bool]]:
+    """(name, whole) for each name a statement binds: ``x = ...`` (whole) or ``x[k] = ...``."""
+    out: list[tuple[str, bool]] = []
+    if isinstance(node, ast.Name):
+        out.append((node.id, True))
+    elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        out.append((node.value.id, False))
+    elif isinstance(node, (ast.Tuple, ast.List)):
+        for elt in node.elts:
+            out += [(n, True) for n, _ in _targets(elt)]
+    return out
+
+
+def typed_in(code: str, names: Sequence[str]) -> set[str]:
+    """The ``names`` whose value the student's code types in rather than computes: the last
+    binding of the name assigns a literal (``w = 1.6094``, ``p = np.array([0.13, ...])``)
+    or fills it item by item with literals (``errors[2] = 22.46``). Empty containers, later computed
+    reassignments and code that is not Python are not flagged."""
+    tree = _parse(code)
+    if tree is None:
+        return set()
+    wanted = set(names)
+    state: dict[str, bool] = {}
+    assigns = sorted((n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign))),
+                     key=lambda n: (n.lineno, n.col_offset))  # in source order
+    for node in assigns:
+        value = node.value
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if value is None:
+            continue
+        for target in targets:
+            for name, whole in _targets(target):
+                if name not in wanted:
+                    continue
+                literal = is_literal(value)
+                if whole:
+                    state[name] = literal and not _is_empty(value)
+                elif literal:
+                    state[name] = True
+                else:
+                    state[name] = False
+    return {n for n, typed in state.items() if typed}
+
+
+def _is_empty(node: ast.AST) -> bool:
+    return isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict)) and not (
+        node.keys if isinstance(node, ast.Dict) else node.elts)
+
+
+def _call_name(node: ast.Call) -> str:
+    f = node.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+
+
+def _functions(tree: ast.AST) -> dict[str, ast.AST]:
+    return {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def _calls_within(node: ast.AST, functions: Mapping[str, ast.AST], seen: frozenset[str] = frozenset()
+                  ) -> set[str]:
+    """Names of every call made in ``node``, through the student's own functions it calls."""
+    out: set[str] = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call):
+            name = _call_name(n)
+            out.add(name)
+            if name in functions and name not in seen:
+                out |= _calls_within(functions[name], functions, seen | {name})
+    return out
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """What a source rule found: ``ok``, a reason it is violated, or ``absent`` (no code to judge)."""
+
+    status: str  # "ok" | "violated" | "absent"
+    reason: str = ""  # e.g. "outside_loop", "not_called", "forbidden_argument"
+
+
+def check_rule(code: str | None, rule: Mapping[str, Any]) -> RuleOutcome:
+    """Apply a contract ``source`` rule to the student's code of an exercise.
+
+    * ``call_outside_loop`` (``calls``, ``loop_calls``): in a loop that calls one of
+      ``loop_calls`` (e.g. ``fit``), one of ``calls`` must be made on each iteration (e.g. build
+      a fresh model, set the seeds). Reasons: ``outside_loop`` (made only outside it),
+      ``not_called`` (never made).
+    * ``call_argument`` (``call``, ``argument``, ``names``, optional ``targets``): the argument
+      (a position or a keyword) of every ``call`` (only those whose result is assigned to one of
+      ``targets``, when given) must not use any of ``names`` (e.g. training data where test data
+      belongs). Reason: ``forbidden_argument``.
+    Calls into functions the student defined are followed."""
+    tree = _parse(code or "")
+    if tree is None or not (code or "").strip():
+        return RuleOutcome("absent")
+    functions = _functions(tree)
+    kind = rule.get("kind")
+    if kind == "call_outside_loop":
+        wanted, loop_calls = set(rule.get("calls", ())), set(rule.get("loop_calls", ()))
+        loops = [n for n in ast.walk(tree) if isinstance(n, (ast.For, ast.While, ast.AsyncFor))
+                 and _calls_within(n, functions) & loop_calls]
+        if not loops:
+            return RuleOutcome("absent")
+        if any(_calls_within(loop, functions) & wanted for loop in loops):
+            return RuleOutcome("ok")
+        return RuleOutcome("violated", "outside_loop" if _calls_within(tree, functions) & wanted
+                           else "not_called")
+    if kind == "call_argument":
+        call, names = str(rule.get("call", "")), set(rule.get("names", ()))
+        targets = set(rule.get("targets", ()))
+        argument = rule.get("argument", 0)
+        found = []
+        for node in ast.walk(tree):
+            value: ast.AST | None = None
+            if targets:
+                if isinstance(node, ast.Assign) and any(
+                        n in targets for t in node.targets for n, _ in _targets(t)):
+                    value = node.value
+            elif isinstance(node, ast.Call):
+                value = node
+            if isinstance(value, ast.Call) and _call_name(value) == call:
+                found.append(value)
+        if not found:
+            return RuleOutcome("absent")
+        for c in found:
+            arg: ast.AST | None = None
+            if isinstance(argument, int) and not isinstance(argument, bool):
+                keyword = "x" if argument == 0 else ""  # Keras: evaluate(x=..., y=...)
+                arg = c.args[argument] if len(c.args) > argument else next(
+                    (k.value for k in c.keywords if keyword and k.arg == keyword), None)
+            else:
+                arg = next((k.value for k in c.keywords if k.arg == argument), None)
+            if arg is not None and {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)} & names:
+                return RuleOutcome("violated", "forbidden_argument")
+        return RuleOutcome("ok")
+    return RuleOutcome("absent")

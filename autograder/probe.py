@@ -7,12 +7,22 @@ is also imported by the reference solutions so both describe models the same way
 Nothing it produces is trusted: the grader validates every value again, in its own process.
 Objects that are not plain data (numbers, strings, lists, dicts, arrays of numbers) are
 reported as ``{"__unsupported__": "<type name>"}``, never passed through.
+
+When grading, the kernel's guard (``autograder.execute.GUARD``) executes this source once,
+before any student code, with a private copy of the builtins: NumPy and ``math`` are bound
+here at that moment, so a student who later replaces ``sys.modules["numpy"]`` or patches the
+builtins does not change how any exercise is read.
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+try:
+    import numpy as _np
+except Exception:  # NumPy is optional: without it, arrays are reported as unsupported
+    _np = None  # type: ignore[assignment]
 
 MIME = "application/vnd.dl-autograder+json"
 MAX_ITEMS = 200_000
@@ -53,9 +63,7 @@ def plain(x: Any, depth: int = 0) -> Any:
         return {str(k): plain(v, depth + 1) for k, v in list(x.items())[:MAX_ITEMS]}
     if tname.startswith(("numpy.", "tensorflow.", "keras.")) and hasattr(x, "shape"):
         try:
-            import numpy as np
-
-            arr = np.asarray(x)
+            arr = _np.asarray(x)
         except Exception:
             return {"__unsupported__": tname}
         if arr.dtype.kind not in "biuf":
@@ -69,9 +77,7 @@ def plain(x: Any, depth: int = 0) -> Any:
 def array_stats(x: Any) -> Any:
     """Shape, range and per-column mean/std of an array (enough to spot normalisation mistakes)."""
     try:
-        import numpy as np
-
-        arr = np.asarray(x, dtype=float)
+        arr = _np.asarray(x, dtype=float)
     except Exception:
         return {"__unsupported__": type(x).__name__}
     flat2 = arr.reshape(arr.shape[0], -1) if arr.ndim >= 2 else arr.reshape(-1, 1)

@@ -30,8 +30,9 @@ import markupsafe
 
 from autograder import plots, templating
 from autograder.assignment import Assignment, check_same
-from autograder.i18n import LANGUAGES, has_message, message_ids, translate
+from autograder.i18n import LANGUAGES, has_message, message_ids, render, translate
 from autograder.keymodel import AnswerKey, load_key
+from autograder.late import sentence as late_sentence
 from autograder.naming import safe_name, student_label
 from autograder.results import RESULT_SCHEMA, CheckResult, ExerciseResult, GradeResult, result_from_dict
 
@@ -85,6 +86,40 @@ def _short(text: str, limit: int = _MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+SIGNIFICANT = 4  # digits of the numbers reports show (the result file keeps the exact values)
+
+
+def show_number(value: Any) -> str:
+    """A number for people: integers exact (thousands spaced), floats to 4 significant digits."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return templating.format_number(value)
+    if not math.isfinite(value):
+        return str(value)
+    if value == 0:
+        return "0"
+    text = f"{value:.{SIGNIFICANT}g}"
+    if "e" in text and 1e-4 <= abs(value) < 1e15:
+        text = f"{value:.{SIGNIFICANT + 6}f}".rstrip("0").rstrip(".")
+    return text
+
+
+def _numeric_key(key: Any) -> tuple[int, float, str]:
+    try:
+        return (0, float(key), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(key))
+
+
+def ordered_items(value: Mapping[Any, Any]) -> list[tuple[Any, Any]]:
+    """A mapping's items, numeric keys in numeric order ({2: …, 4: …, 8: …, 16: …})."""
+    items = list(value.items())
+    if items and all(_numeric_key(k)[0] == 0 for k, _ in items):
+        return sorted(items, key=lambda kv: _numeric_key(kv[0]))
+    return items
+
+
 def show_value(value: Any) -> str:
     """Obtained or expected value for a table cell: short, numbers rounded, never huge."""
     if value is None:
@@ -92,10 +127,33 @@ def show_value(value: Any) -> str:
     if isinstance(value, str):
         return _short(value, 120)
     if isinstance(value, Mapping):
-        items = [f"{_short(str(k), 40)}: {show_value(v)}" for k, v in list(value.items())[:12]]
+        items = [f"{_short(str(k), 40)}: {show_value(v)}" for k, v in ordered_items(value)[:12]]
         more = f", … ({len(value)} items)" if len(value) > 12 else ""
         return _short("{" + ", ".join(items) + more + "}")
-    return _short(templating.format_number(value))
+    if isinstance(value, (list, tuple)):
+        shown = [show_value(v) for v in value[:12]]
+        more = f", … ({len(value)} items)" if len(value) > 12 else ""
+        return _short("[" + ", ".join(shown) + more + "]")
+    return _short(show_number(value))
+
+
+def exact_value(value: Any) -> str:
+    """The exact value behind a rounded one (the HTML report shows it on hover)."""
+    if value is None or isinstance(value, str):
+        return "" if value is None else value[:2000]
+    if isinstance(value, Mapping):
+        value = dict(ordered_items(value))
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=True)[:2000]
+    except (TypeError, ValueError):
+        return str(value)[:2000]
+
+
+_LONG_NUMBER = re.compile(r"-?\d+\.\d{5,}(?:e[-+]?\d+)?|-?\d(?:\.\d+)?e[-+]?\d+")
+
+
+def _round_numbers(text: str) -> str:
+    return _LONG_NUMBER.sub(lambda m: show_number(float(m.group(0))), text)
 
 
 def tolerance_text(check: CheckResult, lang: str, show_expected: bool) -> str | None:
@@ -105,7 +163,71 @@ def tolerance_text(check: CheckResult, lang: str, show_expected: bool) -> str | 
     gives_answer = check.kind in TOLERANCE_REVEALS or check.tolerance.startswith(("in ", "ascending"))
     if gives_answer and not show_expected:
         return None
-    return translate("tolerance_exact", lang) if check.tolerance == "exact" else _short(check.tolerance)
+    text = check.tolerance
+    if text == "exact":
+        return translate("tolerance_exact", lang)
+    if text.startswith("in "):
+        text = translate("tolerance_band", lang, intervals=text[3:])
+    elif text.startswith("ascending: "):
+        text = translate("tolerance_ascending", lang, order=text[len("ascending: "):])
+    elif check.kind == "band_map":
+        text = "; ".join(f"{k.strip()}: {translate('tolerance_band', lang, intervals=v.strip())}"
+                         for k, _, v in (part.partition(":") for part in text.split(";")))
+    return _short(_round_numbers(text))
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "kind_missing"
+    if isinstance(value, bool):
+        return "kind_bool"
+    if isinstance(value, (int, float)) or value in ("NaN", "Infinity", "-Infinity"):
+        return "kind_number"
+    if isinstance(value, (list, tuple)):
+        return "kind_list"
+    if isinstance(value, Mapping):
+        return "kind_mapping"
+    return "kind_text"
+
+
+def _shape(value: Any) -> str:
+    dims: list[int] = []
+    while isinstance(value, (list, tuple)):
+        dims.append(len(value))
+        value = value[0] if value else None
+    return "(" + ", ".join(map(str, dims)) + ("," if len(dims) == 1 else "") + ")"
+
+
+def _detail(check: CheckResult, lang: str, show_expected: bool) -> str:
+    """The ``{detail}`` of a check's sentence, in ``lang``, from the values themselves (the
+    comparison's own detail is an English sentence for logs)."""
+    got, want = check.params.get("obtained", check.obtained), check.expected
+    mid = check.message_id
+    if mid == "shape_mismatch":
+        return translate("shape_detail", lang, obtained=_shape(got), expected=_shape(want))
+    if mid == "length_mismatch":
+        def n(v: Any) -> str:
+            return translate("detail_items", lang, n=len(v) if isinstance(v, (list, tuple, Mapping)) else 1)
+
+        return translate("shape_detail", lang, obtained=n(got), expected=n(want))
+    if mid == "type_mismatch":
+        return translate("shape_detail", lang, obtained=translate(_kind(got), lang),
+                         expected=translate(_kind(want), lang))
+    if mid == "key_mismatch":
+        def keys(v: Any) -> str:
+            shown = ", ".join(str(k) for k, _ in ordered_items(v)) if isinstance(v, Mapping) else "—"
+            return "{" + shown + "}"
+
+        return translate("shape_detail", lang, obtained=keys(got), expected=keys(want))
+    if mid == "wrong_order":
+        if isinstance(got, Mapping):
+            order = [k for k, _ in sorted(got.items(), key=lambda kv: _numeric_key(kv[1]))]
+            return " < ".join(map(str, order))
+        return ""
+    if mid == "unsupported":
+        detail = str(check.params.get("detail", ""))
+        return detail if re.fullmatch(r"[\w.]+", detail) else translate(_kind(got), lang)
+    return str(check.params.get("detail", ""))
 
 
 def check_message(check: CheckResult, lang: str, show_expected: bool) -> str:
@@ -119,6 +241,9 @@ def check_message(check: CheckResult, lang: str, show_expected: bool) -> str:
     if variant in known:
         mid = variant
     params = dict(check.params)
+    if "detail" in params or mid.startswith(("shape_mismatch", "type_mismatch", "length_mismatch",
+                                             "key_mismatch", "wrong_order", "unsupported")):
+        params["detail"] = _detail(check, lang, show_expected)
     params["obtained"] = show_value(params.get("obtained", check.obtained))
     params["expected"] = show_value(check.expected) if show_expected else "—"
     params["tolerance"] = tolerance_text(check, lang, show_expected) or "—"
@@ -132,9 +257,59 @@ def misconception_text(mid: str, lang: str, messages: Messages = None) -> str:
 
 
 def note_text(note: str, lang: str) -> str:
+    """An exercise's note in ``lang``: ``<id>``, ``<id>:<part>``, ``<id>:<params as JSON>`` or
+    ``<id>:<coded reason>`` (``i18n.encode``); anything else as it is."""
     head, _, arg = note.partition(":")
     key = f"note_{head}"
-    return translate(key, lang, part=arg) if key in message_ids("en") else note
+    if key not in message_ids("en"):
+        return note
+    params: dict[str, Any] = {"part": arg}
+    if arg.startswith("{"):
+        try:
+            loaded = json.loads(arg)
+            params = loaded if isinstance(loaded, dict) else params
+        except ValueError:
+            pass
+    elif arg:
+        params["reason"] = render(arg, lang)
+    return translate(key, lang, **params)
+
+
+def message_texts(result: GradeResult, lang: str, assignment: Assignment | None = None, *,
+                  for_student: bool = True) -> tuple[str, ...]:
+    """The submission's messages in ``lang`` (coded messages rendered). A student never reads
+    the grader's own failure (it names internal files): they read that the staff must look."""
+    if for_student and result.status == "grader_error":
+        return (translate("gs_grader_failed", lang),)
+    return tuple(render(str(m), lang, extra=_messages(assignment)) for m in result.messages)
+
+
+def key_warning_texts(result: GradeResult, lang: str) -> tuple[str, ...]:
+    """The key's environment warnings in ``lang``, recomputed from the two fingerprints the result
+    records (``environment.compatibility_issues``); the recorded sentences when they are absent."""
+    from autograder.environment import Environment, compatibility_issues
+
+    key_env, here = (result.key or {}).get("environment"), result.environment
+    if not isinstance(key_env, Mapping) or not here:
+        return tuple(str(w) for w in (result.key or {}).get("warnings", []))
+    issues = compatibility_issues(Environment.from_dict(dict(key_env)), Environment.from_dict(dict(here)))
+    return tuple(translate(f"key_env_{kind}", lang, **params) for kind, params in issues)
+
+
+def error_text(error: Any, lang: str, sandbox: Mapping[str, Any] | None = None,
+               exercise: str = "") -> str:
+    """``ename: evalue`` of the student's own error; a limit that stopped the exercise (time,
+    memory, processes, disk, a dead kernel) as the catalogue's sentence."""
+    if error is None:
+        return ""
+    key = f"limit_{error.ename}"
+    if key in message_ids("en"):
+        sb = sandbox or {}
+        budgets = sb.get("budgets_s")
+        budget = budgets.get(exercise) if isinstance(budgets, Mapping) else None
+        return translate(key, lang, budget=f"{show_number(float(budget))} s" if budget else "—",
+                         memory=f"{sb['memory_mb']} MB" if sb.get("memory_mb") else "—")
+    return f"{error.ename}: {_short(error.evalue)}"
 
 
 def _titles(assignment: Assignment | None, lang: str) -> dict[str, str]:
@@ -152,12 +327,25 @@ def exercise_title(exercise: ExerciseResult, assignment: Assignment | None, lang
     return translate("report_exercise", lang, number=exercise.number, title=title)
 
 
-def error_sentence(exercise: ExerciseResult, lang: str) -> str:
+def error_sentence(exercise: ExerciseResult, lang: str, result: GradeResult | None = None) -> str:
     e = exercise.error
     if e is None:
         return ""
+    if f"limit_{e.ename}" in message_ids("en"):
+        return error_text(e, lang, result.sandbox if result else None, exercise.id)
     return translate("error_in_cell", lang, cell=e.cell_index + 1 if e.cell_index >= 0 else "?",
                      line=e.line if e.line is not None else "?", ename=e.ename, evalue=_short(e.evalue))
+
+
+def rule_text(exercise: ExerciseResult, lang: str) -> str:
+    """How interrupted work was read in this exercise (one rule per status; README)."""
+    if exercise.status not in FAILED_EXERCISE or exercise.status == "output_limit":
+        return ""
+    if "kernel_restarted" in exercise.notes or exercise.status in ("memory", "dead"):
+        return translate("rule_killed", lang)
+    if exercise.status == "timeout":
+        return translate("rule_interrupted", lang) if "interrupted" in exercise.notes else ""
+    return translate("rule_error", lang)
 
 
 # ---- the student's report: view data ------------------------------------------------------
@@ -174,6 +362,8 @@ class CheckView:
     tolerance: str | None  # None: not shown
     message: str
     misconception: str
+    obtained_exact: str = ""  # the exact value behind ``obtained`` (HTML: on hover)
+    expected_exact: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,6 +393,7 @@ class ExerciseView:
     notes: tuple[str, ...]
     drift_note: str
     plots: tuple[plots.Plot, ...]
+    rule: str = ""  # how interrupted work was read (README, "The sandbox")
 
 
 @dataclass(frozen=True)
@@ -227,6 +418,31 @@ class StudentView:
     key_warnings: tuple[str, ...]
     generated: str
     t: Callable[..., str] = field(repr=False, compare=False, default=translate)
+    restored: tuple[str, ...] = ()  # instructor cells restored (edited or deleted)
+    time_rule: str = ""  # how the time budgets were set
+    exact_note: str = ""
+
+
+def restored_texts(result: GradeResult, lang: str) -> tuple[str, ...]:
+    """The instructor cells grading restored, in ``lang``."""
+    out = []
+    for item in result.restored_cells:
+        cell, _, how = str(item).partition(" (")
+        kind = how.rstrip(")")
+        known = kind in ("edited", "deleted")
+        out.append(translate(f"restored_{kind}", lang, cell=cell) if known else str(item))
+    return tuple(out)
+
+
+def time_rule_text(result: GradeResult, lang: str) -> str:
+    """How the time budgets were set (the reference and the factor), from the result."""
+    sb = result.sandbox or {}
+    rule = sb.get("time_reference_rule")
+    if not isinstance(rule, str) or f"report_time_reference_{rule}" not in message_ids("en"):
+        return ""
+    return translate("report_time_rule", lang, floor=show_number(float(sb.get("time_floor_s", 60))),
+                     factor=show_number(float(sb.get("time_factor", 3))),
+                     reference=translate(f"report_time_reference_{rule}", lang))
 
 
 def _check_view(c: CheckResult, lang: str, show_expected: bool, messages: Messages = None) -> CheckView:
@@ -238,10 +454,15 @@ def _check_view(c: CheckResult, lang: str, show_expected: bool, messages: Messag
         expected=show_value(c.expected) if show_expected else None,
         tolerance=tolerance_text(c, lang, show_expected),
         message=check_message(c, lang, show_expected),
+        obtained_exact=exact_value(c.obtained),
+        expected_exact=exact_value(c.expected) if show_expected else "",
         # a misconception recognised from the value itself; error-based ones (attached to the
         # checks the error cost) are said once, above the table
         misconception=(misconception_text(c.misconception.id, lang, messages)
-                       if c.misconception and c.status == "fail" else ""),
+                       if c.misconception and c.status in ("fail", "invalid") else
+                       # an honest degenerate outcome accepted: the assignment says what happened
+                       " ".join(translate(f"degenerate.{r}", lang, extra=messages)
+                                for r in c.params.get("degenerate", []) if isinstance(r, str))),
     )
 
 
@@ -252,22 +473,30 @@ def _exercise_view(e: ExerciseResult, result: GradeResult, key: AnswerKey | None
     err = e.error
     error = None
     if err is not None and e.status in FAILED_EXERCISE:
+        limit = f"limit_{err.ename}" in message_ids("en")
         error = ErrorView(
-            ename=err.ename, evalue=_short(err.evalue, 1000),
+            ename=translate(f"status_{e.status}", lang) if limit else err.ename,
+            evalue=error_text(err, lang, result.sandbox, e.id) if limit else _short(err.evalue, 1000),
             where=translate("report_error_cell", lang,
                             cell=err.cell_index + 1 if err.cell_index >= 0 else "?",
                             line=err.line if err.line is not None else "?"),
             code_line=_short(err.code_line, 500), traceback=err.traceback[-4000:])
     drift = (result.key or {}).get("drift", {})
     drift_status = drift.get(e.id) if isinstance(drift, Mapping) else None
+    budgets = (result.sandbox or {}).get("budgets_s")
+    budget = budgets.get(e.id) if isinstance(budgets, Mapping) else None
+    seconds = f"{e.seconds:.1f} s"
     return ExerciseView(
         id=e.id, number=e.number, title=exercise_title(e, assignment, lang),
         score=templating.format_number(float(e.score)),
         max_score=templating.format_number(float(e.max_score)),
         fraction=e.score / e.max_score if e.max_score else 0.0,
         status=e.status, status_text=translate(f"status_{e.status}", lang),
-        verification_text=translate(f"verification_{e.verification}", lang),
-        seconds=f"{e.seconds:.1f} s",
+        verification_text=translate("verification_letter_only" if e.status == "not_computed"
+                                    else f"verification_{e.verification}", lang),
+        seconds=(translate("report_time_of", lang, seconds=seconds, budget=f"{show_number(float(budget))} s")
+                 if isinstance(budget, (int, float)) and e.status != "not_run" else seconds),
+        rule=rule_text(e, lang),
         checks=tuple(_check_view(c, lang, show_expected, _messages(assignment)) for c in e.checks),
         error=error,
         misconceptions=tuple(misconception_text(m, lang, _messages(assignment)) for m in dict.fromkeys(ids)),
@@ -310,9 +539,12 @@ def student_view(result: GradeResult, key: AnswerKey | None, assignment: Assignm
         show_expected=show, reveal_note=reveal_note,
         plots_note=translate("report_key_hidden_in_plots", lang) if has_curves and not show else "",
         exercises=exercises,
-        limits=tuple(translate("limit_not_enforced", lang, what=str(w)) for w in not_enforced),
-        messages=tuple(str(m) for m in result.messages),
-        key_warnings=tuple(str(w) for w in (result.key or {}).get("warnings", [])),
+        limits=tuple(translate("limit_not_enforced", lang, what=render(str(w), lang)) for w in not_enforced),
+        messages=tuple(m for m in (late_sentence(result.late, lang),
+                                   *message_texts(result, lang, assignment)) if m),
+        key_warnings=key_warning_texts(result, lang),
+        restored=restored_texts(result, lang), time_rule=time_rule_text(result, lang),
+        exact_note=translate("report_exact_values", lang),
         generated=translate("report_generated", lang, when=result.graded_at,
                             version=result.grader_version,
                             profile=(result.key or {}).get("profile", "?")),
@@ -411,6 +643,13 @@ class SummaryView:
     t: Callable[..., str] = field(repr=False, compare=False, default=translate)
 
 
+def drift_text(d: Any, lang: str) -> str:
+    """One sentence on whether an exercise's official letter still holds (``keymodel.Drift``)."""
+    return translate("drift_summary", lang, number=d.exercise, official=d.official,
+                     supporting=d.runs_supporting_official, runs=d.runs,
+                     status=translate(f"drift_status_{d.status}", lang))
+
+
 def _quantile_stats(scores: Sequence[float], lang: str) -> tuple[tuple[str, str], ...]:
     if not scores:
         return ()
@@ -460,25 +699,30 @@ def summary_view(results: Sequence[GradeResult], key: AnswerKey | None, assignme
     for r in results:
         if r.status != "graded":
             failures.append((student_label(r), "—", translate(f"submission_status_{r.status}", lang),
-                             _short(" ".join(r.messages) or r.status)))
+                             _short(" ".join(message_texts(r, lang, assignment, for_student=False))
+                                    or r.status)))
             continue
         for e in r.exercises:
             if e.status in FAILED_EXERCISE:
-                reason = f"{e.error.ename}: {_short(e.error.evalue, 200)}" if e.error else ""
+                reason = _short(error_text(e.error, lang, r.sandbox, e.id), 200) if e.error else ""
                 failures.append((student_label(r), exercise_title(e, assignment, lang),
                                  translate(f"status_{e.status}", lang), reason))
 
     if key is not None:
-        drift = tuple(d.summary for _, d in sorted(key.drift.items(), key=lambda kv: kv[1].exercise)
+        drift = tuple(drift_text(d, lang) for _, d in sorted(key.drift.items(), key=lambda kv: kv[1].exercise)
                       if d.status not in DRIFT_OK)
     else:
         statuses: dict[str, str] = {}
         for r in results:
             statuses.update({k: v for k, v in (r.key or {}).get("drift", {}).items() if isinstance(v, str)})
-        drift = tuple(f"{k}: {v}" for k, v in sorted(statuses.items()) if v not in DRIFT_OK)
+        numbers = {e.id: e.number for r in results for e in r.exercises}
+        drift = tuple(translate("drift_status", lang, number=numbers.get(k, k),
+                                status=translate(f"drift_status_{v}", lang))
+                      for k, v in sorted(statuses.items(), key=lambda kv: _numeric_key(numbers.get(kv[0], 0)))
+                      if v not in DRIFT_OK)
     warnings: Counter[str] = Counter()
     for r in results:
-        warnings.update(dict.fromkeys(str(w) for w in (r.key or {}).get("warnings", [])).keys())
+        warnings.update(dict.fromkeys(key_warning_texts(r, lang)).keys())
     shas = {(r.key or {}).get("sha256") for r in results} - {None, ""}
     return SummaryView(
         lang=lang, n=len(results), stats=_quantile_stats(scores, lang),
@@ -514,12 +758,13 @@ def class_summary(results: Sequence[GradeResult], key: AnswerKey | None, assignm
 class Loaded:
     results: tuple[tuple[Path, GradeResult], ...]
     skipped: tuple[str, ...]  # "file: reason", for the summary and the log
+    foreign: tuple[str, ...] = ()  # the skipped files that are results of another assignment
 
 
 def load_results(results_dir: Path, assignment: Assignment | None = None) -> Loaded:
     """Every grading result in ``results_dir`` (``*.json``); others are skipped with a reason,
     and so are results of another assignment than ``assignment`` (when given)."""
-    results, skipped = [], []
+    results, skipped, foreign = [], [], []
     for path in sorted(Path(results_dir).glob("*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -537,9 +782,10 @@ def load_results(results_dir: Path, assignment: Assignment | None = None) -> Loa
         if assignment is not None and result.assignment.get("name") not in (None, assignment.name):
             skipped.append(f"{path.name}: a result of the assignment {result.assignment.get('name')!r}, "
                            f"not {assignment.name!r} (use --assignment {result.assignment.get('name')})")
+            foreign.append(path.name)
             continue
         results.append((path, result))
-    return Loaded(tuple(results), tuple(skipped))
+    return Loaded(tuple(results), tuple(skipped), tuple(foreign))
 
 
 def _write(base: Path, rendered: Rendered, name: str) -> list[Path]:
@@ -589,7 +835,7 @@ def render_reports(results_dir: Path, key_path: Path | None, out_dir: Path, *, l
             written += _write(out_dir, render_student(view, "html"), f"{stem}.html")
             written += _write(out_dir, render_student(view, "md", asset_dir=f"{stem}_files"), f"{stem}.md")
         except Exception as exc:  # one broken result must not stop the class; it is reported
-            skipped.append(f"{path.name}: the report could not be rendered ({type(exc).__name__}: {exc})")
+            skipped.append(f"{path.name}: {RENDER_FAILED} ({type(exc).__name__}: {exc})")
             warn(skipped[-1])
             continue
         rendered_results.append(result)
@@ -600,24 +846,40 @@ def render_reports(results_dir: Path, key_path: Path | None, out_dir: Path, *, l
     return written
 
 
+CORRUPT_RESULT_EXIT = 12  # `report`: a result file is corrupt or not a result (README, exit codes)
+FOREIGN_RESULT_EXIT = 9  # `report`: a result of another assignment (as AssignmentMismatch)
+RENDER_FAILED = "the report could not be rendered"
+
+
 def cli_report(results_dir: Path, key_path: Path | None, out_dir: Path, *, lang: str = "pt",
                reveal: str = "never", due: str | None = None, assignment: Assignment | None = None,
                echo: Callable[[str], None] = print) -> int:
     """``autograder report RESULTS_DIR --key KEY --out OUT [--lang] [--reveal] [--due]``.
 
-    Returns the exit code: 0, or 1 when some result file was skipped (reports still written).
-    """
+    Every readable result gets its report. Returns the exit code: 0; 12
+    (``CORRUPT_RESULT_EXIT``) when a file is corrupt, not a result, or its report could not be
+    rendered; else 9 when a file is a result of another assignment. Each such file is named."""
     if reveal not in REVEALS:
         raise ValueError(f"--reveal must be one of {', '.join(REVEALS)}, got {reveal!r}")
     problems: list[str] = []
 
     def warn(msg: str) -> None:
-        problems.append(msg)
-        echo(f"warning: {msg}")
+        if not msg.startswith("skipped "):
+            echo(f"warning: {msg}")  # e.g. a student id used twice: the reports are still written
+            return
+        problems.append(msg.removeprefix("skipped "))
 
+    loaded = load_results(Path(results_dir), assignment)
     written = render_reports(Path(results_dir), Path(key_path) if key_path else None, Path(out_dir),
                              lang=lang, reveal=reveal, due=parse_due(due),  # type: ignore[arg-type]
-                             assignment=assignment, warn=warn)
+                             assignment=assignment,
+                             warn=lambda m: warn(m if RENDER_FAILED not in m else f"skipped {m}"))
     reports = [p for p in written if p.suffix == ".html" and p.name != "class_summary.html"]
     echo(f"{len(reports)} student report(s) and the class summary written to {out_dir}")
-    return 1 if problems else 0
+    foreign = [p for p in problems if p.split(":", 1)[0] in loaded.foreign]
+    corrupt = [p for p in problems if p not in foreign]
+    for p in corrupt:
+        echo(f"error: result file not read: {p}")
+    for p in foreign:
+        echo(f"error: {p}")
+    return CORRUPT_RESULT_EXIT if corrupt else FOREIGN_RESULT_EXIT if foreign else 0

@@ -108,6 +108,7 @@ class GradeResult:
     assignment: dict[str, str] = field(default_factory=dict)  # {"name", "version", "contract_sha256"}
     restored_cells: tuple[str, ...] = ()
     messages: tuple[str, ...] = ()  # submission-level problems, plain sentences
+    late: dict[str, Any] | None = None  # autograder.late.record: raw score, penalty, final score
     schema: str = RESULT_SCHEMA
     schema_version: int = RESULT_SCHEMA_VERSION
 

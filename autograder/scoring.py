@@ -59,9 +59,12 @@ def totals(exercises: Sequence[ExerciseResult]) -> tuple[float, float]:
     return (round(sum(e.score for e in exercises), 6), round(sum(e.max_score for e in exercises), 6))
 
 
-def budgets(contract: Contract, timings: Mapping[str, float], floor_s: float, factor: float,
+def budgets(contract: Contract, reference: Mapping[str, float], floor_s: float, factor: float,
             overrides: Mapping[str, float] | None = None) -> dict[str, float]:
-    """Time budget per exercise: max(floor, factor × the key's reference time), or an override."""
-    out = {e.id: max(floor_s, factor * float(timings.get(e.id, 0.0))) for e in contract.exercises}
-    out.update(overrides or {})
+    """Time budget per exercise, in seconds: an override, else max(floor, factor × the exercise's
+    reference time), to a tenth of a second. The reference is robust to load
+    (``api.time_reference``: the fastest run the key recorded)."""
+    out = {e.id: round(max(floor_s, factor * float(reference.get(e.id, 0.0))), 1)
+           for e in contract.exercises}
+    out.update({k: float(v) for k, v in (overrides or {}).items()})
     return out

@@ -4,8 +4,11 @@
   ``Profile``, ``RunSpec``, ``Run``, ``KeyParts``, ``Progress``.
 * Reading extracted answers (untrusted plain data): ``lookup``, ``Found``.
 * Key quantities with explicit tolerances: ``exact``, ``close``, ``band_quantity`` (union of
-  intervals around every observed run, see ``BandPolicy``), ``curve`` (plot envelopes),
-  ``drift_verdict`` / ``reproduces`` (does the official letter still hold), ``first_with``.
+  intervals around every observed run, see ``BandPolicy``, with physical limits), ``curve``
+  (plot envelopes padded by the same rule), ``degenerate_value`` (an honest degenerate outcome
+  known in closed form, accepted without penalty), ``band_variant`` (a named wrong variant
+  observed over runs), ``drift_verdict`` / ``reproduces`` (does the official letter still
+  hold), ``first_with``.
 * Keras helpers for reference runs: ``keras_model`` (the same summary the grader reads from a
   student's model), ``history_dict``, ``epoch_callback``, ``silent``.
 """
@@ -28,8 +31,10 @@ from autograder.checks import Found, lookup
 from autograder.keyassemble import (
     BandPolicy,
     band_quantity,
+    band_variant,
     close,
     curve,
+    degenerate_value,
     drift_verdict,
     exact,
     first_with,
@@ -40,9 +45,9 @@ from autograder.probe import keras_model
 
 __all__ = [
     "Assignment", "AssignmentHooks", "BandPolicy", "BaseHooks", "Drift", "Found", "KeyParts",
-    "Profile", "Progress", "Quantity", "Run", "RunSpec", "band_quantity", "close", "curve",
-    "drift_verdict", "epoch_callback", "exact", "first_with", "history_dict", "keras_model",
-    "lookup", "reproduces", "silent",
+    "Profile", "Progress", "Quantity", "Run", "RunSpec", "band_quantity", "band_variant", "close",
+    "curve", "degenerate_value", "drift_verdict", "epoch_callback", "exact", "first_with",
+    "history_dict", "keras_model", "lookup", "reproduces", "silent",
 ]
 
 def silent(_message: str) -> None:

@@ -11,9 +11,17 @@ model, a History with the profile's number of epochs, ...). It never sees the an
 cannot reveal key values or the correct letter. It never raises: any surprise becomes a line of
 output. It also emits a ``display_data`` output (MIME ``MIME``) with the values the probe read,
 so they are saved in the notebook.
+
+For the exercises fast grading may replay (``config["weights"]``: exercise id -> the models
+read), the exercise's check also saves each model's trained weights (``encode_weights``:
+float16, zlib, base64; float32 when a value does not fit), so the grader can recompute the
+final scores from them in seconds (``autograder.cache_replay``). Only the exercise-level check
+saves them (not ``check("<part>")``), once per model.
 """
 
+import base64
 import math
+import zlib
 
 MIME = "application/vnd.dl-autograder.selfcheck+json"
 PAYLOAD_SCHEMA = "dl-autograder/selfcheck"
@@ -400,6 +408,36 @@ def _judge_mapping(value, expect, lang, f):
 # --------------------------------------------------------------------------------------------
 
 
+def encode_weights(model):
+    """A model's weights as compact plain data, or None when they cannot be read:
+    ``{"dtype": "<f2" | "<f4", "shapes": [[...], ...], "count": n, "data": base64(zlib(bytes))}``,
+    the arrays of ``model.get_weights()`` concatenated in order."""
+    try:
+        import numpy as np
+
+        arrays = [np.asarray(w, dtype=np.float32) for w in model.get_weights()]
+    except Exception:
+        return None
+    flat = np.concatenate([a.ravel() for a in arrays]) if arrays else np.zeros(0, np.float32)
+    fits = flat.size == 0 or bool(np.isfinite(flat).all() and np.abs(flat).max() < 60000.0)
+    dtype = "<f2" if fits else "<f4"
+    raw = flat.astype(dtype).tobytes()
+    return {"dtype": dtype, "shapes": [[int(d) for d in a.shape] for a in arrays], "count": int(flat.size),
+            "data": base64.b64encode(zlib.compress(raw, 9)).decode("ascii")}
+
+
+def _weights(config, exercise, namespace):
+    """``{part: {model name: encoded weights}}`` for the models of an exercise fast mode replays."""
+    wanted = config.get("weights", {}).get(exercise["id"], [])
+    out: dict = {}
+    for part, name in wanted:
+        if name in namespace:
+            blob = encode_weights(namespace[name])
+            if blob is not None:
+                out.setdefault(part, {})[name] = blob
+    return out
+
+
 def evaluate(config, probe, namespace, which, snapshots, lang="pt"):
     """Read and judge the names of one exercise (or one part). Never raises for bad input.
 
@@ -450,6 +488,8 @@ def evaluate(config, probe, namespace, which, snapshots, lang="pt"):
         "passed": all(ok for ok, _, _ in items),
         "values": values,
     }
+    if not is_part and config.get("weights", {}).get(exercise["id"]):
+        payload["weights"] = _weights(config, exercise, namespace)
     return {"target": target, "exercise": exercise, "parts": [p["id"] for p in parts],
             "is_part": is_part, "items": items, "values": values, "payload": payload}
 

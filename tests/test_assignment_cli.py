@@ -197,10 +197,58 @@ def test_result_json_records_the_assignment(tmp_path: Path) -> None:
     res = cli("grade", malformed_notebook(tmp_path / "quebrado.ipynb"), "--assignment", CNN.name,
               "--key", SMOKE_KEY, "--out", out)
     assert res.exit_code == 6, res.output
-    assert "not valid JSON" in res.output and f"result written to {out}" in res.output
+    assert "não é um JSON válido" in res.output and f"result written to {out}" in res.output
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["assignment"] == {"name": "cnn_treinamento", "version": CNN.version,
                                   "contract_sha256": CNN.contract_sha256}
     assert data["schema_version"] == 2
     result = load_result(out)
     assert result.status == "invalid_submission" and result.assignment == CNN.identity()
+
+
+# ---- the CLI keeps its word -------------------------------------------------------------------------
+
+def test_grade_of_a_zip_points_to_grade_batch(tmp_path: Path) -> None:
+    import zipfile
+
+    class_zip = tmp_path / "turma.zip"
+    with zipfile.ZipFile(class_zip, "w") as z:
+        z.writestr("Ana Souza_1001_assignsubmission_file_/exercicios.ipynb", "{}")
+    res = CliRunner().invoke(main, ["grade", str(class_zip), "--lang", "en"])
+    assert res.exit_code == 2, res.output  # a usage error: this command grades one notebook
+    assert "autograder grade-batch" in res.output and "turma.zip" in res.output
+    res = CliRunner().invoke(main, ["grade", str(class_zip)])
+    assert res.exit_code == 2 and "é um arquivo zip" in res.output
+
+
+def test_report_names_a_corrupt_result_and_exits_12(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    results.mkdir()
+    ours = cli("grade", malformed_notebook(tmp_path / "nosso.ipynb"), "--assignment", CNN.name,
+               "--key", SMOKE_KEY, "--out", results / "nosso.json")
+    assert ours.exit_code == 6, ours.output
+    (results / "truncado.json").write_text('{"schema": "dl-autograder/result", "score": ', encoding="utf-8")
+    res = cli("report", results, "--assignment", CNN.name, "--key", SMOKE_KEY, "--out", tmp_path / "out")
+    assert res.exit_code == 12, res.output
+    assert "error: result file not read: truncado.json" in res.output
+    assert (tmp_path / "out" / "nosso.html").is_file(), "the readable results still get their reports"
+    (results / "truncado.json").unlink()
+    assert cli("report", results, "--assignment", CNN.name, "--key", SMOKE_KEY,
+               "--out", tmp_path / "out").exit_code == 0
+
+
+def test_the_default_key_is_the_installed_assignments_from_any_folder(tmp_path: Path) -> None:
+    """Without --key, `grade` uses the installed assignment's committed full key, whatever the
+    working directory (here one with no assignments/ folder)."""
+    nb = malformed_notebook(tmp_path / "quebrado.ipynb")
+    elsewhere = tmp_path / "outra_pasta"
+    elsewhere.mkdir()
+    done = subprocess.run([str(AUTOGRADER), "grade", str(nb), "--assignment", CNN.name, "--out", "r.json"],
+                          capture_output=True, text=True, timeout=300, cwd=elsewhere)
+    assert done.returncode == 6, done.stdout + done.stderr
+    data = json.loads((elsewhere / "r.json").read_text(encoding="utf-8"))
+    import hashlib
+
+    assert data["key"]["sha256"] == hashlib.sha256(CNN.key_path("full").read_bytes()).hexdigest()
+    assert data["key"]["profile"] == "full"
+    assert "não é um JSON válido" in done.stdout and str(tmp_path) not in data["messages"][0]

@@ -215,6 +215,21 @@ def test_gradescope_export_zip(tmp_path: Path) -> None:
                             ("unparseable_name", "submission_9999")]
 
 
+def test_lms_submission_times_reach_discovery(tmp_path: Path) -> None:
+    """Gradescope's export records :created_at: per submission; a Canvas file carries LATE_ but
+    no time; a Moodle download carries no time at all (the worksheet does: tests/test_lms_moodle.py)."""
+    (tmp_path / "submission_metadata.yml").write_text(GRADESCOPE_YML, encoding="utf-8")
+    notebook(tmp_path / "submission_1001" / "lista.ipynb")
+    found = discover(tmp_path)
+    ana = next(s for s in found.submissions if s.student.id == "2024001")
+    assert ana.submitted_at == "2024-05-01T10:00:00-03:00" and not ana.late
+    canvas = tmp_path / "canvas"
+    notebook(canvas / "souzaana_LATE_4402_99002_lista.ipynb")
+    notebook(canvas / "limabia_4403_99003_lista.ipynb")
+    by_id = {s.student.id: s for s in discover(canvas).submissions}
+    assert by_id["4402"].late and by_id["4402"].submitted_at == "" and not by_id["4403"].late
+
+
 def test_gradescope_malformed_metadata_is_a_problem_of_that_submission(tmp_path: Path) -> None:
     (tmp_path / "submission_metadata.yml").write_text(
         GRADESCOPE_YML.replace("  - :name: Bia Lima", "  - :name: 'Bia Lima\n    oops: ["), encoding="utf-8")

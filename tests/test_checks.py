@@ -1,13 +1,17 @@
-"""Comparison with the key (pure): a perfect student, named misconceptions, letters, bad values.
+"""Comparison with the key (pure): a perfect student, named misconceptions, letters, bad values,
+for both committed keys.
 
 The "perfect" answers are the reference runs' own numbers, shaped the way the in-kernel probe
-reports them; no kernel is started here.
+reports them, with the solution notebook's own code (what the student wrote) for the source
+checks; no kernel is started here. Values a wrong, diverged or chance-level model produces must
+fail, against the smoke and the full key alike.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -15,26 +19,49 @@ import pytest
 
 from autograder.checks import evaluate_exercise, resolve
 from autograder.contract import load_contract
-from autograder.keymodel import load_key
-from tests.common import CNN, SMOKE_KEY
+from autograder.keymodel import AnswerKey, load_key
+from tests.common import CNN, FULL_KEY, SMOKE, SMOKE_KEY
 
 RUNS = SMOKE_KEY.parent / "runs"
 
 
-def _run(name: str) -> dict[str, Any]:
-    return json.loads((RUNS / f"{name}.json").read_text())
+def _run(name: str, runs: Path = RUNS) -> dict[str, Any]:
+    return json.loads((runs / f"{name}.json").read_text())
+
+
+def solution_code(profile: Any = SMOKE, edits: dict[str, tuple[str, str]] | None = None) -> dict[str, str]:
+    """Exercise id -> what the solution notebook's student cells hold (``prepare.student_code``),
+    with ``edits`` (cell id -> (old, new)) applied as a student would change them."""
+    import nbformat
+
+    from autograder.authoring import authored_cells, notebook
+    from autograder.prepare import plan, student_code
+
+    nb = notebook(CNN, "solution", profile)
+    for cell in nb.cells:
+        cid = cell.metadata.get("autograder", {}).get("id")
+        if edits and cid in edits:
+            old, new = edits[cid]
+            assert old in cell.source, (cid, old)
+            cell.source = cell.source.replace(old, new)
+    return student_code(plan(nbformat.writes(nb).encode(), authored_cells(CNN.authored, profile),
+                             CNN.contract))
 
 
 def _history(h: dict[str, Any], steps: int) -> dict[str, Any]:
     return {"history": h["history"], "epochs": len(h["history"]["loss"]), "steps": steps}
 
 
-def perfect() -> dict[str, dict[str, Any]]:
-    ex1 = _run("ex1-deterministic-0")["reference"]
-    ex3 = _run("ex3-deterministic-0")["reference"]
-    ex7 = _run("ex7-deterministic-0")
-    ex8 = _run("ex8-deterministic-0")
-    ex10 = _run("ex10-deterministic-0")
+def perfect(runs: Path = RUNS) -> dict[str, dict[str, Any]]:
+    ex1 = _run("ex1-deterministic-0", runs)["reference"]
+    ex3 = _run("ex3-deterministic-0", runs)["reference"]
+    ex7 = _run("ex7-deterministic-0", runs)
+    ex8 = _run("ex8-deterministic-0", runs)
+    ex10 = _run("ex10-deterministic-0", runs)
+    for name in ("Inception", "ResNet"):  # the full key's first run predates the model summary
+        if "model" not in ex10[name]:
+            later = _run("ex10-sheet-0", runs)[name]
+            ex10[name] = {**ex10[name], "model": later["model"], "steps": later["steps"]}
     d = ex7["data"]
     return {
         "ex1": {"y_hat": ex1["y_hat"], **ex1["per_instance"], "resposta_1": "d"},
@@ -48,7 +75,7 @@ def perfect() -> dict[str, dict[str, Any]]:
                   "resposta_7": "b"},
         "ex8": {"mse_por_batch": {b: v["test_mse"] for b, v in ex8["by_batch"].items()},
                 "epocas_por_batch": {b: v["epochs"] for b, v in ex8["by_batch"].items()},
-                "model": ex8["by_batch"]["256"]["model"], "resposta_8": "a"},
+                "model": ex8["by_batch"][max(ex8["by_batch"], key=int)]["model"], "resposta_8": "a"},
         "ex10_dados": {"x_train": {"max": 1.0, "shape": [60000, 28, 28, 1]}},
         "ex10": {"Inception": ex10["Inception"]["model"], "ResNet": ex10["ResNet"]["model"],
                  "histInc": _history(ex10["Inception"], ex10["Inception"]["steps"]),
@@ -66,10 +93,15 @@ def env() -> tuple[Any, Any]:
     return CNN.contract, load_key(SMOKE_KEY)
 
 
-def grade(extracted: dict[str, Any], env: tuple[Any, Any], exercise: str) -> dict[str, Any]:
+CODE = solution_code()
+
+
+def grade(extracted: dict[str, Any], env: tuple[Any, Any], exercise: str,
+          code: dict[str, str] | None = None) -> dict[str, Any]:
     contract, key = env
+    code = CODE if code is None else code
     return {c.id: c for c in evaluate_exercise(contract.exercise(exercise), extracted, key, contract,
-                                               CNN.hooks.own_letters)}
+                                               CNN.hooks.own_letters, code.get(exercise, ""))}
 
 
 @pytest.mark.parametrize("exercise", [f"ex{i}" for i in range(1, 11)])
@@ -78,6 +110,94 @@ def test_perfect_answers_get_full_marks(env: tuple[Any, Any], exercise: str) -> 
     failing = {cid: (c.status, c.message_id, c.params.get("detail")) for cid, c in results.items()
                if c.points != c.max_points}
     assert failing == {}
+
+
+# ---- values that must fail, for both keys ------------------------------------------------
+
+KEYS = {"smoke": (SMOKE_KEY, SMOKE), "full": (FULL_KEY, CNN.profile("full"))}
+
+
+@pytest.fixture(scope="module", params=sorted(KEYS))
+def both(request: pytest.FixtureRequest) -> tuple[str, AnswerKey, dict[str, dict[str, Any]], dict[str, str]]:
+    path, profile = KEYS[request.param]
+    return request.param, load_key(path), perfect(path.parent / "runs"), solution_code(profile)
+
+
+def _grade(both: Any, extracted: dict[str, Any], exercise: str) -> dict[str, Any]:
+    _name, key, _perfect, code = both
+    return {c.id: c for c in evaluate_exercise(CNN.contract.exercise(exercise), extracted, key,
+                                               CNN.contract, CNN.hooks.own_letters, code.get(exercise, ""))}
+
+
+def test_the_deterministic_runs_score_full_marks_with_both_keys(both: Any) -> None:
+    for exercise in ("ex7", "ex8", "ex10"):
+        res = _grade(both, both[2], exercise)
+        assert {cid: c.message_id for cid, c in res.items() if c.points != c.max_points} == {}
+
+
+def test_chance_level_models_fail_their_bands(both: Any) -> None:
+    """A network that learned nothing: 10 classes, accuracy 0.1 and loss ln 10 everywhere."""
+    ans = copy.deepcopy(both[2])
+    for name in ("score1T", "score1", "score2T", "score2"):
+        ans["ex10"][name] = [2.302585, 0.1]
+    res = _grade(both, ans, "ex10")
+    for cid in ("ex10.Inception.test_accuracy", "ex10.ResNet.test_accuracy", "ex10.ResNet.train_accuracy"):
+        assert res[cid].status == "fail" and res[cid].points == 0, cid
+        assert res[cid].misconception.id == "chance_level_accuracy", cid
+    if both[0] == "full":  # the smoke networks learn little: a chance-level loss is near theirs
+        assert all(res[c].points == 0 for c in res if c.endswith("_loss"))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 7.5e14])
+def test_diverged_models_never_pass_a_band(both: Any, bad: float) -> None:
+    ans = copy.deepcopy(both[2])
+    ans["ex10"]["score1T"] = [bad, 0.1]
+    ans["ex10"]["score1"] = [bad, 0.1]
+    ans["ex10"]["score2"] = [bad, 0.1]
+    ans["ex7_a"]["history"]["history"]["loss"][-1] = bad
+    res = _grade(both, ans, "ex10")
+    for cid in ("ex10.Inception.train_loss", "ex10.Inception.test_loss", "ex10.Inception.test_accuracy",
+                "ex10.ResNet.test_loss", "ex10.ResNet.test_accuracy"):
+        assert res[cid].status == "fail" and res[cid].points == 0, cid
+    assert res["ex10.Inception.test_loss"].misconception.id == "training_diverged"
+    a = _grade(both, ans, "ex7")["ex7.A.loss"]
+    assert a.status == "fail" and a.misconception.id in ("training_diverged", "outside_honest_spread")
+
+
+def test_values_between_the_modes_fail(both: Any) -> None:
+    """Between a healthy run (≈ 20) and the dead output (615.86) nothing is accepted."""
+    key = both[1]
+    ans = copy.deepcopy(both[2])
+    ans["ex8"]["mse_por_batch"] = {b: 300.0 for b in ans["ex8"]["mse_por_batch"]}
+    c = _grade(both, ans, "ex8")["ex8.test_mse"]
+    assert c.status == "fail" and c.points == 0 and c.params["passed"] == 0
+    for b in ans["ex8"]["mse_por_batch"]:
+        intervals = key.quantity(f"ex8.test_mse.{b}").tolerance["intervals"]
+        assert not any(lo <= 300.0 <= hi for lo, hi in intervals)
+
+
+def test_values_just_outside_the_band_fail_and_just_inside_pass(both: Any) -> None:
+    key = both[1]
+    q = key.quantity("ex7.B.final.val_loss")
+    lo, hi = q.tolerance["intervals"][0]
+    for value, ok in ((hi * 1.02 + 0.01, False), (hi - 1e-6, True), (max(lo * 0.98 - 0.01, -1.0), False)):
+        ans = copy.deepcopy(both[2])
+        ans["ex7_b"]["history"]["history"]["val_loss"][-1] = value
+        c = _grade(both, ans, "ex7")["ex7.B.val_loss"]
+        assert (c.status == "pass") is ok, (value, q.tolerance["intervals"])
+        if not ok:
+            assert c.misconception.id == "outside_honest_spread" and c.message_id == "out_of_band"
+
+
+def test_bands_never_cross_physical_limits(both: Any) -> None:
+    key = both[1]
+    for qid, q in key.quantities.items():
+        if q.tolerance["kind"] != "band":
+            continue
+        lows = [lo for lo, _hi in q.tolerance["intervals"]]
+        assert min(lows) >= 0.0, qid
+        if qid.endswith("accuracy"):
+            assert max(hi for _lo, hi in q.tolerance["intervals"]) <= 1.0, qid
 
 
 def test_hinge_with_01_labels_is_named(env: tuple[Any, Any]) -> None:
@@ -108,7 +228,7 @@ def test_normalising_test_with_its_own_statistics_is_named(env: tuple[Any, Any])
 def test_images_not_divided_and_all_images_are_named(env: tuple[Any, Any]) -> None:
     ans = perfect()
     ans["ex10_dados"]["x_train"]["max"] = 255.0
-    ans["ex10"]["histInc"]["steps"] = 938
+    ans["ex10"]["histInc"]["steps"] = math.ceil(60000 / SMOKE.ex10_batch_size)  # all 60,000 images
     res = grade(ans, env, "ex10")
     assert res["ex10.scaling"].misconception.id == "not_divided_by_255"
     assert res["ex10.Inception.steps"].misconception.id == "trained_on_all_images"

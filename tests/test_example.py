@@ -7,6 +7,8 @@ the batch is killed mid-way and resumed without regrading what was finished.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import signal
@@ -80,11 +82,44 @@ def test_example_class_killed_resumed_reported_and_exported(tmp_path: Path, kera
     summary = (reports / "class_summary.md").read_text()
     assert "Carla Dias" in summary and "Eva Martins" in summary, "failed submissions are listed"
     assert "mean_instead_of_sum" in summary, "common misconceptions are listed"
+    # the example shows the grader's real judgement: images not divided by 255 diverge, and a
+    # model that is not trained on the asked data earns nothing for its training numbers
+    bruno10 = next(e for e in by_student["Bruno Lima"].exercises if e.id == "ex10")
+    bands = [c for c in bruno10.checks if c.kind == "band"]
+    assert bands and all(c.points == 0 for c in bands), [(c.id, c.points) for c in bands]
+    assert bruno10.score < 8.5
+
+    # every exported grade is the result's score, cell by cell
     exports = out / "exports"
-    sheet = (exports / "moodle" / "moodle_grading_worksheet_filled.csv").read_text()
-    assert "Participant 1001" in sheet and "100" in sheet
+    scores = {r.student.id: r.score for r in by_student.values()}
+    sheet = _rows((exports / "moodle" / "moodle_grading_worksheet_filled.csv").read_text())
+    head = sheet[0]
+    ident, grade, maximum = head.index("Identifier"), head.index("Grade"), head.index("Maximum Grade")
+    by_participant = {r[ident].removeprefix("Participant "): r for r in sheet[1:]}
+    assert set(by_participant) == set(scores)
+    for sid, row in by_participant.items():
+        expected = scores[sid] * float(row[maximum]) / 100.0
+        assert float(row[grade]) == pytest.approx(expected, abs=0.005), (sid, row[grade])
     assert (exports / "moodle" / "feedback_files.zip").stat().st_size > 0
-    assert (exports / "canvas_gradebook.csv").read_text().splitlines()[1].startswith("Points Possible")
-    gs = json.loads(next((exports / "gradescope").glob("*1001*.json")).read_text())
-    assert gs["score"] == 100 and gs["tests"]
-    assert len((exports / "all_checks.csv").read_text().splitlines()) > 100
+    canvas_rows = _rows((exports / "canvas_gradebook.csv").read_text())
+    assert canvas_rows[1][0].strip() == "Points Possible" and float(canvas_rows[1][-1]) == 100.0
+    by_sis = {r[2]: r for r in canvas_rows[2:]}
+    for sid, score in scores.items():
+        cell = by_sis[sid][-1]
+        assert (cell == "" and by_student_id(by_student, sid).status == "invalid_submission") or \
+            float(cell) == pytest.approx(score, abs=0.005), (sid, cell)
+    for path in (exports / "gradescope").glob("*.json"):
+        gs = json.loads(path.read_text())
+        sid = next(s for s in scores if s in path.name)
+        assert gs["score"] == pytest.approx(scores[sid], abs=1e-6)
+        assert sum(t.get("score", 0) for t in gs["tests"]) == pytest.approx(gs["score"], abs=1e-6)
+    checks = list(csv.DictReader(io.StringIO((exports / "all_checks.csv").read_text())))
+    assert len(checks) > 100
+
+
+def _rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+
+
+def by_student_id(by_student: dict, sid: str):  # type: ignore[no-untyped-def]
+    return next(r for r in by_student.values() if r.student.id == sid)

@@ -55,7 +55,7 @@ def test_moodle_worksheet_round_trip(results, assignment) -> None:
     assert eva[grade] == "" and eva[feedback] == ""
     assert [m.participant for m in fill.matches] == ["1001", "2002", "1004"]
     assert len(fill.unmatched_results) == 1 and "Carla Dias" in fill.unmatched_results[0]
-    assert fill.unmatched_rows == ("Participant 1005 (Eva Nunes)",)
+    assert fill.unmatched_rows == ("line 5: Participant 1005 (Eva Nunes)",)
     assert fill.problems == ()
 
 
@@ -142,7 +142,7 @@ def test_canvas_merges_into_an_export(results) -> None:
     assert [r[:-1] for r in out[1:]] == before[1:]
     assert out[1][-1] == "100.00"  # its Points Possible
     assert out[2][-1] == "100.00" and out[3][-1] == f"{results['bruno'].score:.2f}" and out[4][-1] == ""
-    assert export.unmatched_rows == ("Nunes, Eva (ID 5005)",)
+    assert export.unmatched_rows == ("line 5: Nunes, Eva (ID 5005)",)
     assert len(export.unmatched_results) == 2  # carla and diego
 
     update = canvas.gradebook_csv([results["ana"]], assignment_name="Lab 1", assignment_id=111,

@@ -23,6 +23,7 @@ import pytest
 from autograder.api import GradeOptions, grade
 from autograder.assignment import Assignment
 from autograder.contract import parse_contract
+from autograder.i18n import render
 from autograder.keymodel import load_key
 from autograder.results import GradeResult
 from tests.common import CNN, SMOKE, SMOKE_KEY
@@ -198,4 +199,94 @@ def test_malformed_notebook_is_invalid_not_a_crash(tmp_path: Path, conceptual: A
     path.write_text('{"cells": [ {"cell_type": "code", ')
     result = run(path, conceptual, keras_home)
     assert result.status == "invalid_submission" and result.score == 0
-    assert "not valid JSON" in result.messages[0]
+    assert result.messages[0].startswith("invalid_not_json:")
+    assert "não é um JSON válido" in render(result.messages[0], "pt")
+    assert str(tmp_path) not in render(result.messages[0], "pt")  # no path of the grading machine
+
+
+# ---- 5. interrupted work: one rule per status ------------------------------------------------
+
+@pytest.mark.parametrize("tail, status, note, read", [
+    ("x = bytearray(10 ** 15)\n", "error", None, True),  # MemoryError raised in the cell
+    ("while True:\n    pass\n", "timeout", "interrupted", True),  # SIGINT stops it; the kernel lives
+    ("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n",
+     "timeout", "kernel_restarted", False),  # ignores SIGINT: the kernel had to be killed
+], ids=["memory error", "interrupted loop", "killed kernel"])
+def test_a_letter_assigned_before_the_cell_stopped(tail: str, status: str, note: str | None, read: bool,
+                                                   solution: Any, tmp_path: Path, conceptual: Assignment,
+                                                   keras_home: Path) -> None:
+    """The student answered, then left a slow (or broken) line in the same cell. What the cell
+    assigned before it stopped is read unless the kernel had to be killed."""
+    letter = load_key(KEY_PATH).letter(3)
+    path = write_variant(solution, tmp_path, replace={"ex3-letter": f"resposta_3 = {letter!r}\n{tail}"})
+    result = run(path, conceptual, keras_home, ex3_time=4.0)
+    ex3 = by_id(result)["ex3"]
+    assert ex3.status == status, (ex3.status, ex3.error)
+    if note:
+        assert note in ex3.notes, ex3.notes
+    got = next(c for c in ex3.checks if c.kind == "letter")
+    assert (got.points == got.max_points) is read, (got.status, got.obtained)
+    # as after any error, the part that stopped is read for its letters only: the other checks
+    # say "not reached" (not a follow-on "missing")
+    computed = {(c.status, c.message_id) for c in ex3.checks if c.kind != "letter"}
+    assert computed == {("not_run", "not_reached")}
+    assert_others_unaffected(result)
+    from autograder.report import rule_text
+
+    assert rule_text(ex3, "pt").startswith("Como foi lido"), "the report says which rule applied"
+
+
+# ---- 4. no student action in one exercise changes how another is read -----------------------------
+
+@pytest.fixture(scope="module")
+def up_to_ex7() -> Assignment:
+    """The real assignment restricted to exercises 1-7 (exercise 7 trains, smoke profile)."""
+    data = json.loads(CNN.path("contract.json").read_text())
+    data = {**data, "exercises": [e for e in data["exercises"] if e["number"] <= 7]}
+    restricted = dataclasses.replace(CNN)
+    restricted.__dict__.update(contract=parse_contract(data), authored=CNN.authored)
+    return restricted
+
+
+REBIND_IN_EX4 = """# um json mais rápido (só dumps e loads) para o resto do caderno
+import sys, types, os
+import json as _json
+rapido = types.ModuleType("json")
+rapido.dumps, rapido.loads = _json.dumps, _json.loads
+sys.modules["json"] = rapido
+import builtins
+builtins.round = lambda x, *a: 0
+os.chdir("/tmp")
+"""
+
+
+@pytest.mark.training
+def test_rebinding_json_in_exercise_4_does_not_cost_exercise_7(solution: Any, tmp_path: Path,
+                                                              up_to_ex7: Assignment,
+                                                              keras_home: Path) -> None:
+    """A cell the student added after exercise 4's answer replaces ``sys.modules["json"]`` (and
+    ``round``, and the working directory): exercise 7's given cells import Keras, which needs the
+    real ``json``; before each exercise the guard puts back what student code replaced."""
+    nb = copy.deepcopy(solution)
+    at = next(i for i, c in enumerate(nb.cells) if c.metadata["autograder"]["id"] == "ex4-letter")
+    nb.cells.insert(at + 1, nbformat.v4.new_code_cell(REBIND_IN_EX4))
+    path = tmp_path / "rebind.ipynb"
+    nbformat.write(nb, path)
+    result = grade(path, load_key(KEY_PATH), up_to_ex7,
+                   options=GradeOptions(backend="bubblewrap", datasets_dir=keras_home / "datasets"))
+    ex = by_id(result)
+    assert ex["ex4"].score == ex["ex4"].max_score
+    assert ex["ex7"].status == "ok" and ex["ex7"].score == ex["ex7"].max_score, \
+        [(c.id, c.status, c.message_id) for c in ex["ex7"].checks if c.status != "pass"]
+    assert "guard_restarted" not in ex["ex7"].notes
+
+
+def test_tracebacks_hide_the_graders_paths(solution: Any, tmp_path: Path, conceptual: Assignment,
+                                           keras_home: Path) -> None:
+    code = "import numpy as np\nnp.linalg.inv(np.zeros((2, 2)))\n" + CORRECT_EX3
+    result = run(write_variant(solution, tmp_path, replace={"ex3-answer-1": code}), conceptual, keras_home)
+    err = by_id(result)["ex3"].error
+    assert err.ename == "LinAlgError" and "numpy" in err.traceback
+    import sys
+
+    assert sys.prefix not in err.traceback and "<python>" in err.traceback, err.traceback[-600:]

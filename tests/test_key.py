@@ -4,6 +4,7 @@ end-to-end smoke build that resumes."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,59 @@ def test_merge_intervals() -> None:
     assert merge_intervals([(5, 7), (1, 3), (2, 4)]) == [[1, 4], [5, 7]]
 
 
+def test_bands_are_clipped_to_physical_limits_and_ignore_diverged_runs() -> None:
+    ce = BandPolicy(rel=0.5, abs=0.05, lower=0.0)
+    assert band([0.001], [False], ce) == [[0.0, pytest.approx(0.051)]]
+    acc = BandPolicy(rel=0.0, abs=0.06, lower=0.0, upper=1.0)
+    assert band([1.0, 0.99], [False, False], acc) == [[pytest.approx(0.93), 1.0]]
+    assert band([20.0, float("nan"), float("inf")], [False] * 3, MSE) == [[13.0, 27.0]]
+    assert "within [0, 1]" in acc.describe()
+
+
+def _fake(seeding: str, index: int, value: float, dead: bool = False) -> Run:
+    return Run("ex8", seeding, index, {"v": value, "dead": dead, "wall_seconds": 10.0 * (index + 1)})
+
+
+def test_notebook_runs_join_the_band_and_degenerate_values_are_recorded() -> None:
+    from autograder.keyassemble import band_quantity, degenerate_value
+
+    runs = [_fake("deterministic", 0, 20.0), _fake("sheet", 0, 21.0), _fake("notebook", 0, 60.0),
+            Run("ex8", "variants", 0, {"zero": 615.86})]
+    q = band_quantity("q", "d", "", runs, lambda d: d["v"], lambda d: d["dead"], MSE, "src",
+                      degenerate={"dead_relu_output": degenerate_value(615.86)})
+    assert q.observed == (21.0, 60.0), "the notebook run is observed beside the sheet-seeded one"
+    assert any(lo <= 60.0 <= hi for lo, hi in q.tolerance["intervals"])
+    assert q.degenerate["dead_relu_output"]["value"] == 615.86
+
+
+def test_timings_come_from_the_training_runs_only(cnn: Assignment) -> None:
+    runs = _recorded_runs(cnn, "smoke")
+    key = assemble(cnn, cnn.profile("smoke"), runs, load_key(cnn.key_path("smoke")).environment, "now")
+    ex8 = [r for r in runs if r.exercise == "ex8" and r.seeding in ("deterministic", "sheet")]
+    assert key.timings["ex8"] == max(r.data["wall_seconds"] for r in ex8)
+    assert key.runs["ex8"] == len([r for r in runs if r.exercise == "ex8"])
+
+
+@pytest.mark.parametrize("profile", ["full", "smoke"])
+def test_the_plotted_band_is_the_band_the_checks_use(cnn: Assignment, profile: str) -> None:
+    from autograder import plots
+
+    key = load_key(cnn.key_path(profile))
+    for qid, q in key.quantities.items():
+        if q.tolerance["kind"] != "envelope":
+            continue
+        env = plots.envelope(key, qid)
+        final = key.quantity(q.tolerance["final"])
+        assert env is not None and [list(iv) for iv in env.final] == final.tolerance["intervals"], qid
+        assert list(env.degenerate) == [d["value"] for d in final.degenerate.values()]
+        # the deterministic run lies inside its own band at every epoch
+        for lo, v, hi in zip(env.lower, q.value, env.upper, strict=False):
+            assert lo <= v <= hi, qid
+    bands = plots._bands(key, "ex8.test_mse.", [int(b) for b in key.profile_settings["ex8_batches"]])
+    for b, (_ref, intervals) in bands.items():
+        assert [list(iv) for iv in intervals] == key.quantity(f"ex8.test_mse.{b}").tolerance["intervals"]
+
+
 def test_drift_counts_runs_supporting_the_official_letter() -> None:
     runs = [Run("ex8", "deterministic", 0, {"supports": ["a"]}),
             Run("ex8", "sheet", 0, {"supports": ["a"]}),
@@ -73,7 +127,12 @@ def test_plan_comes_from_the_manifest(cnn: Assignment) -> None:
     sheet = [s.name for s in specs if s.seeding == "sheet"]
     assert len(sheet) == sum(cnn.sheet_runs("full").values())
     override = {e: 1 for e in cnn.training_exercises}
-    assert len(plan(cnn, "smoke", sheet_runs=override)) == len(cnn.reference_exercises) + len(override)
+    smoke = plan(cnn, "smoke", sheet_runs=override)
+    assert len([s for s in smoke if s.seeding in ("deterministic", "sheet")]) == \
+        len(cnn.reference_exercises) + len(override)
+    assert [s.name for s in smoke if s.seeding == "variants"] == ["ex7-variants-0", "ex8-variants-0",
+                                                                  "ex10-variants-0"]
+    assert [s.name for s in smoke if s.seeding == "notebook"] == ["ex8-notebook-0", "ex8-notebook-1"]
     assert plan(cnn, "smoke", exercises=[cnn.reference_exercises[0]]) == specs[:1]
     with pytest.raises(AssignmentError, match="computes no 'nope'"):
         plan(cnn, "smoke", exercises=["nope"])
@@ -174,8 +233,16 @@ def test_smoke_key_build_end_to_end_and_resume(tmp_path: Path, keras_home: Path,
     log: list[str] = []
     runs = {"ex7": 1, "ex8": 1, "ex10": 1}
     key = build(cnn, "smoke", tmp_path, sheet_runs=runs, progress=log.append)
-    assert sum("running" in line for line in log) == 8  # 5 deterministic + 3 sheet-seeded
-    assert any("ex10 ResNet: epoch 2/2" in line for line in log), "epoch progress is shown"
+    # 5 deterministic + 3 sheet-seeded + 3 variants + 2 in the notebook
+    started = [line for line in log if re.fullmatch(r"\[\d+/\d+\] [\w-]+: running", line)]
+    assert len(started) == 13, started
+    epochs = cnn.profile("smoke").ex10_epochs
+    assert any(f"ex10 ResNet: epoch {epochs}/{epochs}" in line for line in log), "epoch progress is shown"
+    nb = [json.loads((tmp_path / "runs" / f"ex8-notebook-{i}.json").read_text()) for i in (0, 1)]
+    assert nb[0]["status"] == "ok" and nb[0]["ran_before"][-1] == "ex7"
+    assert nb[0]["extracted"]["ex8"]["mse_por_batch"] == nb[1]["extracted"]["ex8"]["mse_por_batch"], \
+        "the grading context is reproducible"
+    assert key.drift["ex8"].details["notebook_runs_identical"] is True
     assert key.quantity("ex1.mean.loss_hi").variants["hinge_01_labels"] == pytest.approx(0.8403, abs=1e-4)
     assert key.quantity("ex7.A.final.loss").spread["n"] == 2
     assert key.quantity("ex7.A.final.loss").tolerance["kind"] == "band"
@@ -191,6 +258,7 @@ def test_smoke_key_build_end_to_end_and_resume(tmp_path: Path, keras_home: Path,
     (tmp_path / "runs" / "ex8-sheet-0.json").unlink()
     log.clear()
     build(cnn, "smoke", tmp_path, sheet_runs=runs, progress=log.append)
-    assert [line for line in log if line.endswith(": running")] == ["[7/8] ex8-sheet-0: running"]
-    assert sum("already done" in line for line in log) == 7
-    assert json.loads((tmp_path / "key.json").read_text())["runs"]["ex8"] == 2
+    assert [line for line in log if line.endswith(": running")] == ["[7/13] ex8-sheet-0: running"]
+    assert sum("already done" in line for line in log) == 12
+    assert json.loads((tmp_path / "key.json").read_text())["runs"]["ex8"] == 5  # + variants, 2 notebook
+

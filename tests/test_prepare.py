@@ -7,6 +7,7 @@ import pytest
 
 from autograder.authoring import Cell
 from autograder.errors import SubmissionError
+from autograder.i18n import render
 from autograder.prepare import plan
 from tests.common import CONTRACT
 
@@ -59,7 +60,7 @@ def test_deleted_given_cell_is_put_back() -> None:
 
 def test_untagged_notebook_is_noted() -> None:
     p = plan(notebook([("", "code", "resposta_1 = 'd'")]), AUTHORED, CONTRACT)
-    assert any("not the notebook that was handed out" in n for n in p.notes)
+    assert any("not the notebook that was handed out" in render(n, "en") for n in p.notes)
     assert p.cells[0].role == "added"
 
 

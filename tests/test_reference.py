@@ -45,6 +45,15 @@ def test_ex1_records_the_wrong_variants() -> None:
     assert round(r["variants"]["default_tolerance"]["y_hat"][1], 3) == 0.177
 
 
+def test_ex1_records_the_mistakes_a_ta_names() -> None:
+    var = ex01_losses.run()["variants"]
+    assert var["predict_instead_of_proba"]["y_hat"] == [0.0] * 5 + [1.0] * 5, "predict gives labels"
+    assert round(var["proba_of_class_0"]["y_hat"][0], 3) == round(1 - SHEET_Y_HAT[0], 3)
+    ref = ex01_losses.run()["reference"]["per_instance"]["loss_ec"]
+    log2 = var["log_base_2"]["per_instance"]["loss_ec"]
+    assert np.allclose(np.array(log2) * np.log(2), ref), "the same loss in another base"
+
+
 def test_ex3_is_exact() -> None:
     r = ex03_init_losses.run()
     assert r["reference"]["loss_ec"] == 1.6093879136840585
@@ -68,7 +77,7 @@ def test_profiles_are_the_sheets_settings_and_the_smoke_ones(cnn: Assignment) ->
             full.ex10_batch_size) == (50, (2, 4, 8, 16, 32, 64, 128, 256), 800, 100, 64)
     assert full.ex10_test_images == 0, "0 stands for all test images (TOML has no null)"
     assert (smoke.ex7_epochs, smoke.ex8_batches, smoke.ex10_train_images, smoke.ex10_epochs,
-            smoke.ex10_test_images) == (4, (32, 64, 128, 256), 128, 2, 256)
+            smoke.ex10_batch_size, smoke.ex10_test_images) == (4, (32, 64, 128, 256), 128, 6, 8, 256)
 
 
 def test_hooks_dispatch_to_the_reference_modules(cnn: Assignment) -> None:
@@ -89,6 +98,40 @@ def test_reference_code_uses_only_the_sdk_from_the_engine() -> None:
                     f"{path.name} imports {node.module}"
                 assert not node.module.startswith(("reference", "assignments")), \
                     f"{path.name}: use relative imports inside the assignment"
+
+
+def test_ex3_records_other_logarithms_and_sums() -> None:
+    var = ex03_init_losses.run()["variants"]
+    assert round(var["log_base_2"]["loss_ec"], 2) == 2.32 and round(var["log_base_10"]["loss_ec"], 3) == 0.699
+    assert round(var["binary_cross_entropy_terms"]["loss_ec"], 3) == 2.502
+    assert round(var["quadratic_true_class_only"]["loss_qu"], 2) == 0.64
+
+
+def test_schedules_are_the_ones_keras_logs() -> None:
+    from assignments.cnn_treinamento.reference.boston import schedule
+
+    recorded = json.loads((FOLDER / "keys" / "full" / "runs" / "ex7-deterministic-0.json").read_text())
+    assert schedule(50, 10, 0.05, 0.02) == pytest.approx(recorded["B"]["history"]["learning_rate"], rel=1e-6)
+    assert schedule(3, 0, 0.05, 0.02) == pytest.approx([0.019, 0.0181, 0.0172])
+    assert schedule(12, 10, 0.05, 0.02, rounded=False)[-1] == pytest.approx(0.02 * np.exp(-0.1))
+
+
+@pytest.mark.training
+def test_variants_are_computed_by_running_them(cnn: Assignment, keras_home: Path) -> None:
+    from assignments.cnn_treinamento.reference import ex07_adam_decay, ex08_batch_size, ex10_inception_resnet
+
+    full = cnn.profile("full")
+    v7 = ex07_adam_decay.variants(full)
+    assert v7["networks"]["wider_network"]["params"] == 993
+    assert v7["networks"]["linear_output"]["layers"][-1]["activation"] == "linear"
+    assert round(v7["zero_predictor"]["test_mse"], 2) == 615.86
+    assert v7["learning_rate"]["decay_start_off_by_one"][10:12] == [0.02, 0.019]
+    v8 = ex08_batch_size.variants(full)
+    assert v8["final_learning_rate"]["scheduler_not_passed"] == 0.02
+    assert v8["epochs"]["epochs_without_512"]["256"] == 8
+    v10 = ex10_inception_resnet.variants(full)
+    assert v10["networks"]["residual_without_projection"]["params"] == 186058 - 128
+    assert v10["steps"]["trained_on_all_images"] == 938
 
 
 @pytest.mark.training

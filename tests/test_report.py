@@ -12,12 +12,14 @@ import pytest
 
 from autograder import plots, report
 from autograder.assignment import Assignment
+from autograder.i18n import encode
 from autograder.keymodel import AnswerKey
 from autograder.results import RESULT_SCHEMA_VERSION, GradeResult, Student
 from tests.common import CNN
 from tests.test_report_fixtures import (  # noqa: F401
     KEY_PATH,
     KEY_WARNING,
+    LR_ERROR,
     assignment_fixture,
     key_fixture,
     results_fixture,
@@ -44,7 +46,7 @@ def failed_expected(r: GradeResult) -> list[str]:
                 continue
             out.append(report.show_value(c.expected))
             if c.kind in report.TOLERANCE_REVEALS and c.tolerance:
-                out.append(c.tolerance)
+                out.append(str(report.tolerance_text(c, "pt", True)))  # as shown: rounded, in Portuguese
     return out
 
 
@@ -90,13 +92,13 @@ def test_english_report_is_translated(results, key, assignment) -> None:
         assert sentence in text, sentence
     assert "Nota total" not in text
     diego = html(results["diego"], key, assignment, lang="en")
-    assert "time limit reached" in diego and "Timeout" in diego
+    assert "time limit reached" in diego and "The exercise&#39;s time budget (300 s) ran out." in diego
 
 
 def test_invalid_submission_report(results, key, assignment) -> None:
     text = html(results["carla"], key, assignment, lang="pt")
     assert "submissão inválida" in text
-    assert "not the assignment&#39;s notebook" in text
+    assert "não é o caderno distribuído" in text
     assert "<tbody>" in text and "não executado" in text
     assert "<figure>" not in text
 
@@ -201,10 +203,11 @@ def test_class_summary(results, key, assignment) -> None:
                      "Carla Dias (1003)", "submissão inválida",
                      "Bruno Lima (1002)", "ValueError: Argument(s) not recognized",
                      "Diego Alves (1004)", "tempo esgotado",
-                     "Exercise 7: the official answer (b) is supported by 0 of 3 runs",  # key drift
+                     *[report.drift_text(d, "pt") for d in key.drift.values()
+                       if d.status not in report.DRIFT_OK],  # key drift, in Portuguese
                      KEY_WARNING, "(×4)"):
         assert sentence.replace("'", "&#39;") in text, sentence
-    assert "Exercise 1: the four means reproduce" not in text  # drift that holds is not a warning
+    assert "Exercise " not in text and "the official answer" not in text
     assert text.count('src="data:image/png;base64,') == 1  # the histogram
     md_text = report.class_summary(list(results.values()), key, assignment, lang="en", fmt="md")
     assert "Class summary" in md_text and "Most common misconceptions" in md_text
@@ -243,7 +246,100 @@ def test_cli_report_exit_code(tmp_path: Path, results) -> None:
     lines: list[str] = []
     assert report.cli_report(src, KEY_PATH, tmp_path / "out", echo=lines.append) == 0
     (src / "bad.json").write_text("[]", encoding="utf-8")
-    assert report.cli_report(src, KEY_PATH, tmp_path / "out", echo=lines.append) == 1
-    assert any("bad.json" in line for line in lines)
+    assert report.cli_report(src, KEY_PATH, tmp_path / "out", echo=lines.append) == report.CORRUPT_RESULT_EXIT
+    assert "error: result file not read: bad.json: not a grading result" in lines
     with pytest.raises(ValueError, match="due date"):
         report.cli_report(src, KEY_PATH, tmp_path / "out", reveal="after_due", echo=lines.append)
+
+
+# ---- 7. feedback in one language, readable ----------------------------------------------------------
+
+ENGLISH = ("time budget", "ran out", "not valid JSON", "ascending", "Mismatched elements",
+           "All 10 elements", "Expected shape", "The key was built", "Exercise 7:", "official answer",
+           "not plain data", "replay", "re-executed", "Obtained", "expected ", "Error in cell")
+
+
+def _ex1_with_details(results: dict[str, GradeResult], key: AnswerKey) -> GradeResult:
+    """Bruno, whose exercise 1 also has y_hat as a column (10, 1) and the losses in another order:
+    checks whose comparison details are English sentences for the logs."""
+    from autograder import checks, scoring
+    from autograder.execute import ExerciseRun
+
+    bruno = results["bruno"]
+    ex = CNN.contract.exercise("ex1")
+    extracted = {"ex1": {"y_hat": [[v] for v in key.quantity("ex1.y_hat").value],
+                         "loss_qu": [3.0] * 10, "loss_ec": [0.1] * 10, "loss_01": [2.0] * 10,
+                         "loss_hi": [1.5] * 10, "resposta_1": "b"}}
+    run = ExerciseRun("ex1", "ok", None, 1.0, extracted)
+    res = scoring.exercise_result("ex1", 1, True, run, checks.evaluate_exercise(
+        ex, extracted, key, CNN.contract, CNN.hooks.own_letters))
+    assert {c.message_id for c in res.checks} & {"shape_mismatch", "wrong_order"}, res.checks
+    return dataclasses.replace(bruno, exercises=(res, *bruno.exercises[1:]))
+
+
+@pytest.mark.parametrize("reveal", ["never", "always"])
+def test_portuguese_feedback_has_no_english(results, key, assignment, reveal) -> None:
+    """Reports, the class summary, Moodle comments and Gradescope output in Portuguese: every
+    sentence from the catalogue (the student's own error messages aside)."""
+    from autograder.export import gradescope, moodle
+
+    everyone = [*results.values(), _ex1_with_details(results, key)]
+    texts = [report.class_summary(everyone, key, assignment, lang="pt", fmt="md")]
+    for r in everyone:
+        texts.append(md(r, key, assignment, lang="pt", reveal=reveal))
+        texts.append(moodle.feedback_comment(r, assignment, "pt"))
+        gs = gradescope.results_json(r, lang="pt", reveal=reveal, assignment=assignment)
+        texts.append(gs["output"] + "\n".join(t["output"] for t in gs["tests"]))
+    for text in texts:
+        own = text.replace(LR_ERROR_TEXT, "")
+        for phrase in ENGLISH:
+            assert phrase not in own, (phrase, own[max(0, own.find(phrase) - 200):own.find(phrase) + 200])
+
+
+LR_ERROR_TEXT = "Argument(s) not recognized: {'lr': 0.02}"
+
+
+def test_numbers_are_rounded_and_the_exact_value_is_kept(results, key, assignment) -> None:
+    assert report.show_value(0.14212345678) == "0.1421"
+    assert report.show_value(586.16234) == "586.2"
+    assert report.show_value(0.00080317847) == "0.0008032"
+    assert report.show_value(196154) == "196 154"
+    assert report.show_value({"128": 1.0, "16": 2.0, "2": 3.5, "256": 0.123456}) == \
+        "{2: 3.5, 16: 2, 128: 1, 256: 0.1235}"
+    text = html(_ex1_with_details(results, key), key, assignment, reveal="always")
+    assert 'title="[[' in text  # the exact value behind a rounded one, on hover
+    assert "4 algarismos significativos" in text
+
+
+def test_no_column_title_is_used_twice(results, key, assignment) -> None:
+    for lang in ("pt", "en"):
+        text = html(results["bruno"], key, assignment, lang=lang, reveal="always")
+        titles = re.findall(r"<th>([^<]+)</th>", text)
+        overview = titles[:4]
+        checks_table = titles[4:4 + len(set(titles[4:]))]
+        assert len(set(overview) | set(checks_table)) == len(overview) + len(checks_table), (lang, titles)
+
+
+def test_a_conceptual_exercise_is_not_labelled_re_executed(results, key, assignment) -> None:
+    view = report.student_view(results["ana"], key, assignment, lang="pt")
+    ex2 = next(e for e in view.exercises if e.id == "ex2")
+    assert ex2.verification_text == "só a alternativa é lida"
+    ex1 = next(e for e in view.exercises if e.id == "ex1")
+    assert ex1.verification_text == "re-executado pelo corretor"
+
+
+def test_another_profiles_notebook_is_said_loudly(results, key, assignment) -> None:
+    graded = dataclasses.replace(results["ana"], restored_cells=("ex7-given-3 (edited)",),
+                                 messages=(encode("profile_mismatch", notebook="full", key="smoke"),))
+    text = html(graded, key, assignment, lang="pt")
+    assert "ATENÇÃO: este caderno foi gerado para o perfil &#39;full&#39;" in text
+    assert "Células do professor restauradas" in text and "ex7-given-3 (editada" in text
+    assert "WARNING: this notebook was generated" in md(graded, key, assignment, lang="en")
+
+
+def test_the_budget_and_the_interrupt_rule_are_shown(results, key, assignment) -> None:
+    text = md(results["diego"], key, assignment, lang="pt")
+    assert "300.0 s de 300 s" in text
+    assert "max(60 s, 3 × o tempo da execução mais rápida registrada)" in text
+    assert "Como foi lido: a célula foi interrompida no fim do tempo" in text
+    assert "O tempo do exercício (300 s) acabou." in text

@@ -8,7 +8,7 @@ series are what the grader really produces. Four students:
   bruno  misconceptions (hinge with 0/1 labels, mean instead of sum), wrong letters, an
          out-of-band MSE in exercise 8 and exercise 7 failing with the Keras 3 ``lr=`` error
   carla  an invalid submission (not the assignment's notebook)
-  diego  exercise 10 timed out
+  diego  exercise 10 timed out (the cell was interrupted; the kernel survived)
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from autograder import checks, scoring
 from autograder.assignment import Assignment
 from autograder.contract import Contract
 from autograder.execute import ExerciseRun
+from autograder.i18n import encode
 from autograder.keymodel import AnswerKey, load_key
 from autograder.results import CellError, ExerciseResult, GradeResult, Student
 from tests.common import CNN, SMOKE_KEY
@@ -33,7 +34,10 @@ _TOKEN = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[(-?\d+)\]|\[([A-Za-z_][A-Za-
 KEY_WARNING = ("Key built with TensorFlow 2.21.0, grading ran TensorFlow 2.20.0: training numbers "
                "may differ.")
 SANDBOX = {"backend": "none", "enforced": {"time": "kernel interrupt"},
-           "not_enforced": ["memory (no cgroup v2 delegation here)"]}
+           "not_enforced": ["memory (no cgroup v2 delegation here)"],
+           "budgets_s": {f"ex{n}": 60.0 for n in range(1, 10)} | {"ex10": 300.0},
+           "time_reference_rule": "fastest_run", "time_factor": 3.0, "time_floor_s": 60.0,
+           "memory_mb": 4096}
 LR_ERROR = CellError(
     ename="ValueError", evalue="Argument(s) not recognized: {'lr': 0.02}", cell_index=23, line=3,
     code_line="otimizador = keras.optimizers.Adam(lr=0.02)",
@@ -72,7 +76,7 @@ def correct_answers(contract: Contract, key: AnswerKey) -> dict[str, dict[str, d
     for e in contract.exercises:
         parts: dict[str, dict[str, Any]] = {p.id: {} for p in e.parts}
         for c in e.checks:
-            if c.kind == "ordering":
+            if c.kind == "ordering" or not c.read:  # orderings, and checks of the code itself
                 continue
             part, name = c.read.split(":", 1)
             if c.kind == "letter":
@@ -97,12 +101,26 @@ def correct_answers(contract: Contract, key: AnswerKey) -> dict[str, dict[str, d
     return out
 
 
+def solution_code() -> dict[str, str]:
+    """Exercise id -> the code the solution notebook's answer cells hold (for the source checks)."""
+    import nbformat
+
+    from autograder.authoring import authored_cells, notebook
+    from autograder.prepare import plan, student_code
+
+    profile = CNN.profile(load_key(KEY_PATH).profile)
+    raw = nbformat.writes(notebook(CNN, "solution", profile)).encode()
+    return student_code(plan(raw, authored_cells(CNN.authored, profile), CNN.contract))
+
+
 def _grade(student: Student, contract: Contract, key: AnswerKey,
            runs: dict[str, ExerciseRun]) -> GradeResult:
     exercises = []
+    code = solution_code()
     for e in contract.exercises:
         run = runs[e.id]
-        results = checks.evaluate_exercise(e, run.extracted, key, contract, CNN.hooks.own_letters)
+        results = checks.evaluate_exercise(e, run.extracted, key, contract, CNN.hooks.own_letters,
+                                           code.get(e.id, ""))
         exercises.append(scoring.exercise_result(e.id, e.number, e.computed, run, results,
                                                  series=CNN.series_reads(e.id)))
     score, max_score = scoring.totals(exercises)
@@ -146,13 +164,13 @@ def build_results(contract: Contract, key: AnswerKey) -> dict[str, GradeResult]:
         graded_at="2024-06-01T12:00:00+00:00", grader_version="0.1.0", environment={},
         key={"profile": key.profile, "sha256": "f" * 64, "warnings": [KEY_WARNING]}, sandbox={},
         assignment=CNN.identity(),
-        messages=("No cell of this notebook carries the assignment's tags: it is not the "
-                  "assignment's notebook.",))
+        messages=(encode("not_handed_out"),))
 
     diego_runs = dict(runs)
     diego_runs["ex10"] = ExerciseRun(
         "ex10", "timeout", TIMEOUT, 300.0,
-        {"ex10_dados": good["ex10"]["ex10_dados"], "ex10": {"resposta_10": key.letter(10)}})
+        {"ex10_dados": good["ex10"]["ex10_dados"], "ex10": {"resposta_10": key.letter(10)}},
+        notes=("interrupted",))
     diego = _grade(Student("1004", "Diego Alves", "diego@example.edu", "moodle"), contract, key, diego_runs)
     return {"ana": ana, "bruno": bruno, "carla": carla, "diego": diego}
 

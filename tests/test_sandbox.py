@@ -16,6 +16,7 @@ import psutil
 import pytest
 
 from autograder.errors import AutograderError
+from autograder.i18n import render
 from autograder.sandbox import CellRun, Limits, Sandbox
 from autograder.sandbox.bubblewrap import paths_to_hide
 
@@ -294,5 +295,17 @@ def test_none_backend_runs_and_says_what_it_does_not_enforce() -> None:
         assert os.path.isdir(home)
     assert not os.path.exists(home)  # close() removed the sandbox directory
     assert "network" not in sb.enforced
-    assert any(s.startswith("Network isolation is NOT applied") for s in sb.not_enforced)
-    assert any(s.startswith("Filesystem isolation is NOT applied") for s in sb.not_enforced)
+    said = [render(s, "en") for s in sb.not_enforced]  # coded sentences, said in the reader's language
+    assert any(s.startswith("Network isolation is NOT applied") for s in said)
+    assert any(s.startswith("Filesystem isolation is NOT applied") for s in said)
+    assert any(render(s, "pt").startswith("O isolamento de rede NÃO é aplicado") for s in sb.not_enforced)
+
+
+@pytest.mark.kernel
+def test_errors_name_no_path_of_the_grading_machine(sandbox: Sandbox) -> None:
+    run = sandbox.run("import json\njson.loads('{')", 30)
+    assert run.status == "error" and run.error is not None and "json" in run.error.traceback
+    assert sys.prefix not in run.error.traceback and sys.base_prefix not in run.error.traceback
+    assert "<python>/lib/" in run.error.traceback
+    run = sandbox.run("open('nao_existe.txt')", 30)
+    assert run.status == "error" and "/home/student" not in run.error.evalue + run.error.traceback

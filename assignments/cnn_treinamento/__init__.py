@@ -27,6 +27,8 @@ class Hooks(BaseHooks):
     def run_reference(self, assignment: Assignment, spec: RunSpec, profile: Profile,
                       progress: Progress) -> dict[str, Any]:
         module = importlib.import_module(f".reference.{REFERENCE[spec.exercise]}", __name__)
+        if spec.seeding == "variants":  # the named wrong variants, each computed by running it
+            return dict(module.variants(profile, progress))
         return dict(module.run(profile, spec.seeding, progress))
 
     def assemble_key(self, assignment: Assignment, profile: Profile, runs: Sequence[Run]) -> KeyParts:

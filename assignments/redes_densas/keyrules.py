@@ -9,8 +9,9 @@ tempos, número de execuções, as letras oficiais e a identidade do módulo.
   erro típico é uma variante registrada, reconhecida como equívoco nomeado.
 * Exercício 4 (treino): faixas (``band_quantity``) a partir da execução determinística e das
   execuções semeadas como a folha pede. Pisos: entropia cruzada binária rel 0.25 / abs 0.03,
-  acurácia 0 / 0.06, k = 3. Uma rede ReLU que colapsou (perda ≥ 0.9·ln 2, como a sigmoide) é
-  marcada como degenerada: fica na faixa, fora do desvio padrão.
+  acurácia 0 / 0.06, k = 3, dentro dos limites físicos (perda ≥ 0, acurácia em [0, 1]). Uma
+  rede ReLU que colapsou (perda ≥ 0.9·ln 2, como a sigmoide) é marcada como degenerada: fica na
+  faixa, fora do desvio padrão.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ from autograder.sdk import (
 
 from .reference import ex04_moons
 
-BCE_POLICY = BandPolicy(rel=0.25, abs=0.03)
-ACC_POLICY = BandPolicy(rel=0.0, abs=0.06)
+BCE_POLICY = BandPolicy(rel=0.25, abs=0.03, lower=0.0)  # uma perda nunca é negativa
+ACC_POLICY = BandPolicy(rel=0.0, abs=0.06, lower=0.0, upper=1.0)  # acurácia em [0, 1]
 EXACT_ABS = 1e-6  # ex. 1 e limites do ex. 2: seis casas decimais
 SIM_REL = 1e-5  # simulação do ex. 2
 

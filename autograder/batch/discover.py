@@ -10,6 +10,14 @@ One layout decides for the whole batch, checked in this order:
                 older / flat: ``Full Name_12345_assignsubmission_file_<file>``. Moodle replaces
                 ``_`` in names by spaces, so the name is everything before the first ``_``; 12345 is
                 the participant id of this assignment (blind marking: ``Participant_12345_...``).
+                Team submissions (``mod/assign/classes/downloader.php``, get_student_prefix) are
+                named after the GROUP: ``Group Name_<group id>_assignsubmission_file/``, and
+                ``Default group_assignsubmission_file/`` (no number) for those in no group. Both
+                shapes look alike, so a download is taken for a team download when it has a
+                "Default group" folder or the grading worksheet (``--worksheet``) has a Group
+                column; then each folder is one group (id ``group-<group id>``), graded once, and
+                its members are the rows the worksheet lists in that group. Without the worksheet
+                the membership is unknown: each group folder is reported in problems.txt.
 ``canvas``      "Download Submissions": ``<name>_[LATE_]<user id>_<file id>_<file name>`` where
                 <name> is the lowercased sortable name without punctuation; anonymous grading:
                 ``[LATE_]anon_<anonymous id>_<file id>_<file name>``.
@@ -37,6 +45,7 @@ import time
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -52,6 +61,7 @@ ProblemKind = Literal[
     "not_a_notebook",  # a file that is not a notebook where notebooks are expected
     "duplicate_student",  # several entries claim the same student: the newest is graded
     "unsafe_member",  # a zip member with an absolute path, "..", a symlink, or a clashing name
+    "group_submission",  # a Moodle team folder whose members are not known here
 ]
 
 MAX_EXTRACT_BYTES = 4 * 1024**3  # a whole class's notebooks with outputs fit; a zip bomb does not
@@ -59,6 +69,9 @@ MAX_MEMBERS = 50_000
 JUNK = {"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", ".ipynb_checkpoints"}
 
 MOODLE_FOLDER = re.compile(r"^(?P<name>[^_]+)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_?$")
+DEFAULT_GROUP_NAMES = ("Default group", "Grupo padrão", "Grupo predefinido")  # defaultteam, en / pt
+MOODLE_DEFAULT_GROUP = re.compile(r"^(?P<name>" + "|".join(DEFAULT_GROUP_NAMES)
+                                  + r")_assignsubmission_(?P<plugin>[a-z]+)(?:_(?P<file>.*))?$")
 MOODLE_FLAT = re.compile(r"^(?P<name>[^_]+)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.+)$")
 CANVAS = re.compile(r"^(?P<name>.+?)_(?:(?P<late>LATE)_)?(?P<id>\d+)_(?P<file_id>\d+)_(?P<file>.+)$")
 CANVAS_ANON = re.compile(r"^(?:(?P<late>LATE)_)?(?P<id>anon_[A-Za-z0-9]+)_(?P<file_id>\d+)_(?P<file>.+)$")
@@ -72,6 +85,8 @@ class FoundSubmission:
     layout: str  # "gradescope" | "moodle" | "canvas" | "plain"
     origin: str = ""  # where it is in what the TA gave us, e.g. "subs.zip:Ana_12_.../nb.ipynb"
     late: bool = False  # Canvas marked it LATE
+    submitted_at: str = ""  # ISO 8601, when the LMS says (Gradescope export, Moodle worksheet)
+    members: tuple[str, ...] = ()  # a Moodle group's participants, from the worksheet
 
 
 @dataclass(frozen=True)
@@ -203,13 +218,55 @@ def _unwrap(root: Path) -> Path:
 def _layout_of(root: Path, entries: list[Path]) -> str:
     if (root / GRADESCOPE_METADATA).is_file():
         return "gradescope"
-    if any(MOODLE_FOLDER.match(e.name) if e.is_dir() else MOODLE_FLAT.match(e.name) for e in entries):
+    if any(MOODLE_DEFAULT_GROUP.match(e.name) or (MOODLE_FOLDER.match(e.name) if e.is_dir()
+                                                   else MOODLE_FLAT.match(e.name)) for e in entries):
         return "moodle"
     files = [e for e in entries if e.is_file()]
     canvas = [e for e in files if CANVAS_ANON.match(e.name) or CANVAS.match(e.name)]
     if canvas and 2 * len(canvas) >= len(files):  # a plain "a_1_2_b.ipynb" alone does not make it Canvas
         return "canvas"
     return "plain"
+
+
+WORKSHEET_FIX = "pass the CSV from Moodle's 'Download grading worksheet', as Moodle wrote it."
+
+
+@dataclass(frozen=True)
+class MoodleInfo:
+    """What Moodle's grading worksheet adds to a download (``moodle_info``)."""
+
+    team: bool  # the worksheet has a Group column: every folder is a group
+    members: dict[str, tuple[str, ...]]  # group name (casefolded) -> participant ids
+    submitted: dict[str, str]  # participant id -> ISO 8601 "Last modified (submission)"
+    where: str = ""
+
+
+def moodle_info(worksheet: str | Path | None, tz: Any = None) -> MoodleInfo | None:
+    """Read the worksheet for discovery (None: no worksheet). A worksheet that cannot be read
+    stops the batch with the reason (nothing was graded yet)."""
+    if not worksheet:
+        return None
+    from autograder.errors import AutograderError
+    from autograder.export.moodle import participant_id, read_worksheet
+
+    path = Path(worksheet)
+    try:
+        sheet = read_worksheet(path.read_bytes().decode("utf-8-sig"), path.name)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BatchError(f"Cannot read the grading worksheet {path}: {exc}", fix=WORKSHEET_FIX) from exc
+    except AutograderError as exc:
+        raise BatchError(exc.message(), fix=WORKSHEET_FIX) from exc
+    members: dict[str, list[str]] = {}
+    submitted: dict[str, str] = {}
+    for n, row in enumerate(sheet.data):
+        pid = participant_id(sheet.cell(row, "id"))
+        if pid is None:
+            continue
+        if group := sheet.cell(row, "group"):
+            members.setdefault(group.casefold(), []).append(pid)
+        if (at := sheet.submitted(n, tz)) is not None:
+            submitted[pid] = at.isoformat()
+    return MoodleInfo(sheet.team, {k: tuple(v) for k, v in members.items()}, submitted, path.name)
 
 
 @dataclass
@@ -221,6 +278,8 @@ class _Claim:
     other_files: list[Path] = field(default_factory=list)
     entries: set[Path] = field(default_factory=set)
     late: bool = False
+    submitted_at: str = ""
+    members: tuple[str, ...] = ()
 
 
 class _Scan:
@@ -235,10 +294,13 @@ class _Scan:
     def problem(self, p: Path, kind: ProblemKind, message: str) -> None:
         self.problems.append(Problem(self.where(p), kind, message))
 
-    def claim(self, student: Student, entry: Path, files: Iterable[Path], late: bool = False) -> None:
+    def claim(self, student: Student, entry: Path, files: Iterable[Path], late: bool = False,
+              submitted_at: str = "", members: tuple[str, ...] = ()) -> None:
         c = self.claims.setdefault(student.id, _Claim(student))
         c.entries.add(entry)
         c.late = c.late or late
+        c.submitted_at = max(c.submitted_at, submitted_at)
+        c.members = c.members or members
         for f in files:
             if f.suffix.lower() == ".ipynb":
                 c.notebooks.append((f, entry))
@@ -251,14 +313,39 @@ class _Scan:
                      f"it on its own with `autograder grade`.")
 
 
-def _scan_moodle(s: _Scan, entries: list[Path]) -> None:
+def _scan_moodle(s: _Scan, entries: list[Path], info: MoodleInfo | None = None) -> None:
+    team = info.team if info is not None else any(MOODLE_DEFAULT_GROUP.match(e.name) for e in entries)
+    reported: set[str] = set()
     for e in entries:
-        m = (MOODLE_FOLDER if e.is_dir() else MOODLE_FLAT).match(e.name)
+        default = MOODLE_DEFAULT_GROUP.match(e.name)
+        m = default or (MOODLE_FOLDER if e.is_dir() else MOODLE_FLAT).match(e.name)
         if not m:
             s.unparseable(e, "moodle", "'Full Name_12345_assignsubmission_file_/...'")
             continue
-        student = Student(id=m["id"], name=m["name"].strip(), source="moodle")
-        s.claim(student, e, _files_in(e) if e.is_dir() else [e])
+        files = _files_in(e) if e.is_dir() else [e]
+        name = m["name"].strip()
+        if not team:
+            submitted = info.submitted.get(m["id"], "") if info else ""
+            s.claim(Student(id=m["id"], name=name, source="moodle"), e, files, submitted_at=submitted)
+            continue
+        gid = "group-default" if default else f"group-{m['id']}"
+        members = info.members.get(name.casefold(), ()) if info else ()
+        submitted = max((info.submitted.get(p, "") for p in members), default="") if info else ""
+        s.claim(Student(id=gid, name=name, source="moodle-group"), e, files, submitted_at=submitted,
+                members=members)
+        if gid in reported:
+            continue
+        reported.add(gid)
+        if info is None:
+            s.problem(e, "group_submission",
+                      f"a team submission of the group {name!r}: graded once; who is in the group is not "
+                      "known here. Export with `autograder export moodle --worksheet <grading worksheet>`: "
+                      "each member the worksheet lists in this group (its Group column) gets the grade.")
+        elif not members:
+            s.problem(e, "group_submission",
+                      f"a team submission of the group {name!r}, but {info.where} lists nobody in that "
+                      "group: graded, and its grade goes to nobody. Check the group's name in Moodle "
+                      "(Participants > Groups) and download the worksheet again.")
 
 
 def _scan_canvas(s: _Scan, entries: list[Path]) -> None:
@@ -289,6 +376,8 @@ class GradescopeMetadata:
     """folder -> its submitters, ``{"name", "sid", "email"}`` (values as text, "" when empty)."""
     malformed: dict[str, str]
     """folder -> why its entry cannot be used; key "" when the whole file cannot."""
+    created_at: dict[str, str] = field(default_factory=dict)
+    """folder -> ``:created_at:`` (ISO 8601), when the submission was made."""
 
 
 # A YAML document can fail to load in more ways than YAMLError: a timestamp such as
@@ -341,6 +430,15 @@ def _add_document(meta: GradescopeMetadata, data: Any) -> None:
         meta.malformed[""] = f"it holds a YAML {type(data).__name__}, not one entry per folder"
         return
     for folder, entry in data.items():
+        fields = {_field(k): v for k, v in entry.items()} if isinstance(entry, dict) else {}
+        created = fields.get("created_at")
+        if isinstance(created, datetime):
+            meta.created_at[_text(folder)] = created.isoformat()
+        elif isinstance(created, str):
+            try:
+                meta.created_at[_text(folder)] = datetime.fromisoformat(created.strip()).isoformat()
+            except ValueError:
+                pass
         subs = _submitters(entry)
         if isinstance(subs, str):
             meta.malformed[_text(folder)] = subs
@@ -437,7 +535,7 @@ def _scan_gradescope(s: _Scan, entries: list[Path]) -> None:
                 continue
             student = Student(id=sid, name=sub.get("name", ""), email=sub.get("email", ""),
                               source="gradescope")
-            s.claim(student, folder, _files_in(folder))
+            s.claim(student, folder, _files_in(folder), submitted_at=meta.created_at.get(name, ""))
 
 
 def _choose(s: _Scan, layout: str) -> list[FoundSubmission]:
@@ -456,14 +554,16 @@ def _choose(s: _Scan, layout: str) -> list[FoundSubmission]:
             kind: ProblemKind = "multiple_notebooks" if entry == chosen_entry else "duplicate_student"
             s.problem(nb, kind, f"{who} has {len(ranked)} notebooks; graded the newest, "
                                 f"{s.where(chosen)}; this one was not graded.")
-        found.append(FoundSubmission(c.student, chosen, layout, s.where(chosen), c.late))
+        found.append(FoundSubmission(c.student, chosen, layout, s.where(chosen), c.late, c.submitted_at,
+                                     c.members))
     return sorted(found, key=lambda f: f.student.id)
 
 
 def discover(path: Path, *, extract_to: Path | None = None,
-             max_bytes: int = MAX_EXTRACT_BYTES) -> Discovery:
+             max_bytes: int = MAX_EXTRACT_BYTES, moodle: MoodleInfo | None = None) -> Discovery:
     """Find the submissions in ``path``: a folder, a .zip (extracted into ``extract_to``, or a new
-    temporary folder that the caller removes) or a single notebook."""
+    temporary folder that the caller removes) or a single notebook. ``moodle``: what the grading
+    worksheet says (team members, submission times; ``moodle_info``)."""
     path = Path(path)
     if not path.exists():
         raise BatchError(f"No submissions at {path}.",
@@ -483,7 +583,9 @@ def discover(path: Path, *, extract_to: Path | None = None,
     scan = _Scan(root, label + (f"{root.relative_to(base).as_posix()}/" if root != base else ""))
     entries = _visible(root)
     layout = _layout_of(root, entries)
-    {"gradescope": _scan_gradescope, "moodle": _scan_moodle,
-     "canvas": _scan_canvas, "plain": _scan_plain}[layout](scan, entries)
+    if layout == "moodle":
+        _scan_moodle(scan, entries, moodle)
+    else:
+        {"gradescope": _scan_gradescope, "canvas": _scan_canvas, "plain": _scan_plain}[layout](scan, entries)
     found = _choose(scan, layout)
     return Discovery(tuple(found), problems + tuple(scan.problems), layout, root, extracted)

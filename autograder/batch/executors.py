@@ -2,6 +2,11 @@
 
 An executor takes a ``Job`` (plain data) and returns a ``concurrent.futures.Future`` of its
 ``Outcome``; when the future is done, the job's result file has been written.
+
+    InlineExecutor        in this process, one after the other (debugging, tests)
+    LocalProcessExecutor  a fresh spawned process per job on this machine (the default)
+    DaskExecutor          a task per job on a Dask distributed cluster (``autograder.batch.dask_executor``,
+                          imported only when used, so that the local pool's processes never load Dask)
 """
 
 from __future__ import annotations
@@ -174,3 +179,31 @@ class LocalProcessExecutor:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.shutdown(cancel=exc is not None)
+
+
+def _reason_of(message: str, log_path: str) -> str:
+    """The reason inside ``jobs.grader_error``'s sentence (whose log path is the worker's own)."""
+    head, tail = "The grader failed on this submission: ", f". A TA must look at it (log: {log_path})."
+    if message.startswith(head) and message.endswith(tail):
+        return message[len(head):-len(tail)]
+    return message
+
+
+def remote_child_main() -> None:
+    """The fresh process a Dask worker grades one submission in (as the local pool's): reads
+    (job, grade_fn, parent pid, answer path) pickled on stdin, grades with ``run_job`` (so the
+    result is exactly what the local pool writes), and writes ("result", json) or
+    ("error", reason) to the answer path for the client. Its stdout/stderr are the job's log."""
+    from autograder.fsutil import write_bytes_atomic
+
+    job, grade_fn, parent_pid, answer_path = pickle.loads(sys.stdin.buffer.read())
+    _die_with(parent_pid)
+    print(f"grading {job.origin} for {job.who.id} (pid {os.getpid()})", flush=True)
+    outcome = run_job(job, grade_fn)
+    if outcome.status == "grader_error":  # the client writes it with its own paths
+        answer = ("error", _reason_of(outcome.message, job.log_path))
+    else:
+        answer = ("result", Path(job.result_path).read_text(encoding="utf-8"))
+    write_bytes_atomic(Path(answer_path), pickle.dumps(answer))
+    sys.stdout.flush()
+    sys.stderr.flush()

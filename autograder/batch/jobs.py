@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from autograder import __version__
+from autograder import __version__, late
 from autograder.api import GradeOptions
 from autograder.environment import current
 from autograder.fsutil import write_atomic
@@ -41,6 +41,9 @@ class Job:
     result_path: str  # written atomically by the worker
     log_path: str  # the worker's stdout/stderr
     max_score: float  # of the contract, for a grader_error result
+    submitted_at: str = ""  # when the LMS says it was submitted (ISO 8601), for the late policy
+    lms_late: bool | None = None  # the LMS's own late mark (Canvas LATE_) when it gives no time
+    late_policy: dict[str, Any] | None = None  # autograder.late.LatePolicy.to_dict(), or None
 
     @property
     def who(self) -> Student:
@@ -108,6 +111,18 @@ class ApiGrader:
                          options=options_from_dict(self.options), student=student)
 
 
+def _identity(folder: str) -> dict[str, str]:
+    """The assignment's identity for a result the grader could not finish (its folder, if even
+    the assignment cannot be read), so the result is filed under its assignment."""
+    from autograder.assignment import load_assignment
+    from autograder.errors import AutograderError
+
+    try:
+        return {**load_assignment(folder).identity(), "path": folder}
+    except AutograderError:
+        return {"path": folder}
+
+
 def grader_error(job: Job, reason: str) -> GradeResult:
     """The result of a job the grader could not finish: no score, the reason said once."""
     return GradeResult(
@@ -116,7 +131,7 @@ def grader_error(job: Job, reason: str) -> GradeResult:
         graded_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         grader_version=__version__, environment=current().to_dict(),
         key={"sha256": job.key_sha256, "path": job.key_path}, sandbox={},
-        assignment={"path": job.assignment},
+        assignment=_identity(job.assignment),
         messages=(f"The grader failed on this submission: {reason}. "
                   f"A TA must look at it (log: {job.log_path}).",))
 
@@ -140,6 +155,7 @@ def run_job(job: Job, grade_fn: GradeFn | None = None) -> Outcome:
     try:
         result = grade(Path(job.submission), job.who)
         result = dataclasses.replace(result, student=job.who, submission_path=job.origin)
+        result = late.apply_job(result, job.late_policy, job.submitted_at, job.lms_late)
         text = result.to_json()  # not serialisable (NaN, odd types) is a grader error too
     except Exception as exc:  # one broken or hostile submission never stops the batch
         traceback.print_exc()

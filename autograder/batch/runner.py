@@ -5,11 +5,18 @@
     out_dir/problems.txt             what discovery could not use, one line each
     out_dir/summary.json             one row per student, written at the end
     out_dir/.extracted/              a zip's contents while the batch runs
+    gradebook (optional)             every result is also recorded there, as it is written
+                                     (``autograder.gradebook``; the CLI's default: out_dir/gradebook.sqlite)
 
 Resume: a result is kept, not regraded, when it records the same submission sha256, key sha256
 and grader version, and its status is ``graded`` or ``invalid_submission`` (a ``grader_error`` is
 retried). Results are written as they finish, so a killed batch loses only the jobs in flight:
-re-running the same command grades only what is missing or changed.
+re-running the same command grades only what is missing or changed. With a gradebook, a result
+is also kept when the gradebook holds an attempt of the same submission, key and grader version
+(its result file is written again from it).
+
+Where jobs run is the executor's business (``executors``): the local process pool by default,
+or a Dask cluster (``dask_executor.DaskExecutor``); this module is the same for both.
 """
 
 from __future__ import annotations
@@ -22,10 +29,11 @@ import shutil
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import psutil
 from rich.console import Console
@@ -36,15 +44,19 @@ from autograder import __version__
 from autograder.api import GradeOptions
 from autograder.assignment import Assignment, check_same
 from autograder.batch import BatchError
-from autograder.batch.discover import Discovery, FoundSubmission, Problem, discover
+from autograder.batch.discover import Discovery, FoundSubmission, Problem, discover, moodle_info
 from autograder.batch.executors import Executor, LocalProcessExecutor
 from autograder.batch.jobs import GradeFn, Job, Outcome, options_to_dict, record_error
 from autograder.batch.progress import STATUS_STYLES, NullProgress, ProgressSink, TerminalProgress, duration
 from autograder.errors import AutograderError
 from autograder.fsutil import sha256_file, write_atomic
 from autograder.keymodel import key_sha256, load_key
+from autograder.late import due_zone, late_policy_dict
 from autograder.naming import safe_name
 from autograder.results import RESULT_SCHEMA, RESULT_SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from autograder.gradebook import Gradebook
 
 WORKER_MEMORY_BYTES = int(1.5 * 1024**3)  # a grading worker with its kernel, typically
 KEEP_STATUSES = ("graded", "invalid_submission")
@@ -126,6 +138,8 @@ class BatchSummary:
     started_at: str
     key_sha256: str
     grader_version: str = __version__
+    gradebook: str = ""  # where every result was also recorded ("" when none)
+    gradebook_errors: tuple[str, ...] = ()  # results that could not be recorded there
 
     def count(self, **match: str) -> int:
         return sum(all(getattr(r, k) == v for k, v in match.items()) for r in self.rows)
@@ -135,7 +149,8 @@ class BatchSummary:
         d["counts"] = {"submissions": len(self.rows), "graded_now": self.count(action="graded"),
                        "kept": self.count(action="kept"), "grader_error": self.count(status="grader_error"),
                        "invalid_submission": self.count(status="invalid_submission"),
-                       "problems": len(self.problems)}
+                       "problems": len(self.problems),
+                       "not_recorded_in_gradebook": len(self.gradebook_errors)}
         return d
 
 
@@ -196,7 +211,9 @@ def _job(found: FoundSubmission, sha: str, out_dir: Path, key_path: Path, key_sh
                student=dataclasses.asdict(found.student), key_path=str(key_path.resolve()),
                key_sha256=key_sha, assignment=str(assignment.root), options=options_to_dict(options),
                result_path=str(out_dir / "results" / f"{name}.json"),
-               log_path=str(out_dir / "logs" / f"{name}.log"), max_score=max_score)
+               log_path=str(out_dir / "logs" / f"{name}.log"), max_score=max_score,
+               submitted_at=found.submitted_at, lms_late=found.late if found.layout == "canvas" else None,
+               late_policy=late_policy_dict(assignment, options.late_due))
 
 
 def _outcome(future: Future[Outcome], job: Job) -> Outcome:
@@ -214,13 +231,37 @@ def _outcome(future: Future[Outcome], job: Job) -> Outcome:
 def grade_batch(path: Path, key_path: Path, out_dir: Path, *, assignment: Assignment,
                 workers: int | None = None,
                 options: GradeOptions | None = None, executor: Executor | None = None,
-                progress: ProgressSink | None = None, grade_fn: GradeFn | None = None) -> BatchSummary:
+                progress: ProgressSink | None = None, grade_fn: GradeFn | None = None,
+                gradebook: Gradebook | None = None) -> BatchSummary:
     """Grade every submission found in ``path`` (folder or .zip) into ``out_dir``.
 
     ``executor`` defaults to a ``LocalProcessExecutor`` with ``workers`` (default
-    ``default_workers()``) running ``grade_fn`` (default: ``autograder.api.grade``). Raises only
-    when the batch cannot run (key, contract or submissions unreadable); a failure on one
-    submission is that submission's ``grader_error`` result."""
+    ``default_workers()``) running ``grade_fn`` (default: ``autograder.api.grade``). With a
+    ``gradebook``, every result is recorded there too. Raises only when the batch cannot run (key,
+    contract or submissions unreadable); a failure on one submission is that submission's
+    ``grader_error`` result."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    extract_dir = out_dir / ".extracted"
+    shutil.rmtree(extract_dir, ignore_errors=True)
+    try:
+        found = discover(Path(path), extract_to=extract_dir,
+                         moodle=moodle_info((options or GradeOptions()).moodle_worksheet,
+                                            due_zone(assignment, (options or GradeOptions()).late_due)))
+        return grade_found(found, key_path, out_dir, assignment=assignment, workers=workers, options=options,
+                           executor=executor, progress=progress, grade_fn=grade_fn, gradebook=gradebook,
+                           where=str(path))
+    finally:
+        shutil.rmtree(extract_dir, ignore_errors=True)
+
+
+def grade_found(found: Discovery, key_path: Path, out_dir: Path, *, assignment: Assignment,
+                workers: int | None = None, options: GradeOptions | None = None,
+                executor: Executor | None = None, progress: ProgressSink | None = None,
+                grade_fn: GradeFn | None = None, gradebook: Gradebook | None = None,
+                origin: str = "grade-batch", where: str = "") -> BatchSummary:
+    """``grade_batch`` after discovery: the submissions are given (``regrade`` makes them from the
+    gradebook). Their files must stay readable until this returns."""
     started, started_at = time.monotonic(), _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     options = options or GradeOptions()
     progress = progress or NullProgress()
@@ -233,46 +274,90 @@ def grade_batch(path: Path, key_path: Path, out_dir: Path, *, assignment: Assign
         raise ValueError("pass grade_fn to your executor, not to grade_batch")
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    extract_dir = out_dir / ".extracted"
-    shutil.rmtree(extract_dir, ignore_errors=True)
-    try:
-        found = discover(Path(path), extract_to=extract_dir)
-        _write_problems(out_dir, found.problems)
-        if not found.submissions:
-            raise BatchError(f"No notebook to grade in {path} (layout: {found.layout}).",
-                             where=str(out_dir / "problems.txt"),
-                             fix="check the path; problems.txt says what was found instead.")
-        rows, jobs = _plan(found, out_dir, key_path, key_sha, options, max_score, assignment)
-        if executor is None:
-            workers = workers or default_workers()
-            executor = LocalProcessExecutor(workers, grade_fn)
-        rows += _run(executor, jobs, found, out_dir, progress, kept=len(rows))
-    finally:
-        shutil.rmtree(extract_dir, ignore_errors=True)
+    _write_problems(out_dir, found.problems)
+    if not found.submissions:
+        raise BatchError(f"No notebook to grade in {where or found.root} (layout: {found.layout}).",
+                         where=str(out_dir / "problems.txt"),
+                         fix="check the path; problems.txt says what was found instead.")
+    book = _Recorder(gradebook, found, options.mode, origin)
+    rows, jobs = _plan(found, out_dir, key_path, key_sha, options, max_score, assignment, book)
+    if executor is None:
+        workers = workers or default_workers()
+        executor = LocalProcessExecutor(workers, grade_fn)
+    rows += _run(executor, jobs, found, out_dir, progress, kept=len(rows), book=book)
 
     summary = BatchSummary(found.layout, tuple(rows), found.problems, str(out_dir), workers,
-                           time.monotonic() - started, started_at, key_sha)
+                           time.monotonic() - started, started_at, key_sha,
+                           gradebook=gradebook.where if gradebook is not None else "",
+                           gradebook_errors=tuple(book.errors))
     write_atomic(out_dir / "summary.json", json.dumps(summary.to_dict(), indent=1, allow_nan=False))
     return summary
 
 
+class _Recorder:
+    """Records results in the gradebook as the batch writes them. A gradebook that fails (a full
+    disk, a server gone) costs only its records: the result files stay, and the summary lists what
+    `autograder gradebook import` must add later."""
+
+    def __init__(self, gradebook: Gradebook | None, found: Discovery, mode: str, origin: str) -> None:
+        self.gradebook, self.mode, self.origin = gradebook, mode, origin
+        self.found = {f.student.id: f for f in found.submissions}
+        self.errors: list[str] = []
+
+    def current(self, student: str, assignment: str, submission_sha: str, key_sha: str) -> str | None:
+        """The result text of a gradebook attempt a regrade would repeat, if there is one."""
+        if self.gradebook is None:
+            return None
+        try:
+            a = self.gradebook.current_attempt(student, assignment, submission_sha, key_sha, __version__)
+        except Exception as exc:  # cannot ask: grade it
+            self.errors.append(f"{student}: the gradebook could not be read ({type(exc).__name__}: {exc})")
+            return None
+        return a.result_json if a is not None else None
+
+    def record(self, student: str, result_path: Path) -> None:
+        if self.gradebook is None:
+            return
+        f = self.found.get(student)
+        try:
+            text = result_path.read_text(encoding="utf-8")
+            if f is None:
+                self.gradebook.record(text, mode=self.mode, origin=self.origin, validate=False)
+                return
+            lms_time = getattr(f, "submitted_at", "")  # when the LMS says, else the file's time
+            when = (_dt.datetime.fromisoformat(lms_time) if lms_time
+                    else _dt.datetime.fromtimestamp(f.path.stat().st_mtime, _dt.UTC))
+            info = {"late": f.late, "layout": f.layout, "time_from": "lms" if lms_time else "file"}
+            self.gradebook.record(text, notebook=f.path.read_bytes(), submitted_at=when, source_file=f.origin,
+                                  late=f.late, late_info=info, mode=self.mode, origin=self.origin,
+                                  validate=False)  # the grader has just written it
+        except Exception as exc:  # the result file is written: nothing is lost, the summary says so
+            self.errors.append(f"{student}: not recorded in the gradebook ({type(exc).__name__}: {exc})")
+
+
 def _plan(found: Discovery, out_dir: Path, key_path: Path, key_sha: str, options: GradeOptions,
-          max_score: float, assignment: Assignment) -> tuple[list[Row], list[Job]]:
+          max_score: float, assignment: Assignment, book: _Recorder) -> tuple[list[Row], list[Job]]:
     """Rows for the results that are kept; jobs for the rest."""
     rows, jobs = [], []
     for f in found.submissions:
         job = _job(f, sha256_file(f.path), out_dir, key_path, key_sha, options, max_score, assignment)
         kept = kept_result(Path(job.result_path), f.student.id, job.submission_sha256, key_sha)
         if kept is None:
+            text = book.current(f.student.id, assignment.name, job.submission_sha256, key_sha)
+            if text is not None:  # graded before, in the gradebook: its result file again
+                write_atomic(Path(job.result_path), text)
+                kept = kept_result(Path(job.result_path), f.student.id, job.submission_sha256, key_sha)
+        if kept is None:
             jobs.append(job)
         else:
+            book.record(f.student.id, Path(job.result_path))
             rows.append(Row(f.student.id, f.student.name, kept["status"], kept["score"], kept["max_score"],
                             None, "kept", str(Path(job.result_path).relative_to(out_dir)), f.origin, f.late))
     return rows, jobs
 
 
 def _run(executor: Executor, jobs: list[Job], found: Discovery, out_dir: Path, progress: ProgressSink,
-         kept: int) -> list[Row]:
+         kept: int, book: _Recorder) -> list[Row]:
     late = {f.student.id: f.late for f in found.submissions}
     rows = []
     progress.start(len(jobs), kept)
@@ -281,6 +366,7 @@ def _run(executor: Executor, jobs: list[Job], found: Discovery, out_dir: Path, p
         for future in as_completed(futures):
             job = futures[future]
             o = _outcome(future, job)
+            book.record(job.who.id, Path(job.result_path))
             progress.update(o)
             rows.append(Row(o.student_id, job.who.name, o.status, o.score, o.max_score, o.seconds,
                             "graded", str(Path(job.result_path).relative_to(out_dir)), job.origin,
@@ -295,22 +381,54 @@ def _run(executor: Executor, jobs: list[Job], found: Discovery, out_dir: Path, p
     return rows
 
 
+def make_executor(assignment: Assignment, backend: str, workers: int | None, scheduler: str | None,
+                  cluster: str | None, max_tries: int,
+                  echo: Callable[[str], None]) -> tuple[Executor | None, int | None]:
+    """A ``DaskExecutor`` for ``scheduler`` (an address) or ``cluster`` (``local[:N]``; N defaults
+    to ``workers`` or ``default_workers()``) and its grading slots; (None, workers) for neither."""
+    if scheduler is None and cluster is None:
+        return None, workers
+    from autograder.batch.dask_executor import DaskExecutor, parse_cluster
+
+    local = parse_cluster(cluster) if cluster is not None else None
+    if cluster is not None and local is None:
+        local = workers or default_workers()
+    executor = DaskExecutor(assignment=assignment, backend=backend, scheduler=scheduler, local_workers=local,
+                            max_tries=max_tries, echo=echo)
+    return executor, executor.slots
+
+
 def cli_grade_batch(path: Path, key: Path, out: Path, workers: int | None = None, *,
                     assignment: Assignment, options: GradeOptions | None = None,
                     progress: ProgressSink | None = None,
-                    stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+                    stdout: TextIO | None = None, stderr: TextIO | None = None,
+                    scheduler: str | None = None, cluster: str | None = None,
+                    gradebook: str | Path | None = None, max_tries: int = 3) -> int:
     """``autograder grade-batch``: the exit code. 0 when grading ran (whatever the scores); the
-    error's ``exit_code`` when the batch could not run (key, datasets, submissions path)."""
+    error's ``exit_code`` when the batch could not run (key, datasets, submissions path, cluster,
+    gradebook). ``scheduler`` (an address) or ``cluster`` (``local:N``) grade on Dask;
+    ``gradebook`` (a path or URL) records every result there too."""
     from autograder import data
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     options = options or GradeOptions()
+    if options.cache_dir is not None:  # workers elsewhere resolve it as an absolute path
+        options = dataclasses.replace(options, cache_dir=Path(options.cache_dir).resolve())
+    executor: Executor | None = None
+    book: Gradebook | None = None
     try:
         load_key(Path(key))
         if options.datasets_dir is None:  # verify once here rather than in every worker
             options = dataclasses.replace(options, datasets_dir=data.verify_cache(assignment.datasets))
+        if gradebook is not None:
+            from autograder.gradebook import open_gradebook
+
+            book = open_gradebook(gradebook)
+        executor, workers = make_executor(assignment, options.backend, workers, scheduler, cluster, max_tries,
+                                          lambda line: print(line, file=stderr, flush=True))
         summary = grade_batch(path, key, out, assignment=assignment, workers=workers, options=options,
-                              progress=progress or TerminalProgress(stderr))
+                              progress=progress or TerminalProgress(stderr), executor=executor,
+                              gradebook=book)
     except AutograderError as exc:
         print(f"error: {exc.message()}", file=stderr)
         return exc.exit_code
@@ -318,9 +436,21 @@ def cli_grade_batch(path: Path, key: Path, out: Path, workers: int | None = None
         print("interrupted: the results written so far are kept; run the same command again to "
               "grade the rest.", file=stderr)
         return 130
+    finally:
+        if executor is not None:
+            executor.shutdown()  # a second time is a no-op; the batch may have stopped before its end
+        if book is not None:
+            book.close()
     print_table(summary, stdout)
     n_err, n_prob = summary.count(status="grader_error"), len(summary.problems)
     print(f"\n{len(summary.rows)} submission(s) ({summary.count(action='kept')} kept from an earlier run), "
           f"{n_err} grader error(s), {n_prob} discovery problem(s) (see {Path(out) / 'problems.txt'}).\n"
           f"Results: {Path(out) / 'results'}; summary: {Path(out) / 'summary.json'}.", file=stdout)
+    if summary.gradebook:
+        print(f"Gradebook: {summary.gradebook}.", file=stdout)
+    for line in summary.gradebook_errors:
+        print(f"warning: {line}", file=stderr)
+    if summary.gradebook_errors:
+        print(f"warning: {len(summary.gradebook_errors)} result(s) are not in the gradebook; once it works, "
+              f"run `autograder gradebook import {Path(out) / 'results'} --gradebook ...`.", file=stderr)
     return 0

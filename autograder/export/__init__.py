@@ -11,13 +11,42 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from autograder.assignment import Assignment
+    from autograder.late import LatePolicy
+    from autograder.results import GradeResult
 
 TARGETS = ("csv", "moodle", "canvas", "gradescope", "gradescope-bundle")
+
+
+def late_policy(assignment: Assignment | None, due: datetime | None) -> LatePolicy | None:
+    """The assignment's late policy with ``--due`` as its due date (``--due`` alone: lateness
+    recorded, no penalty); None when there is neither."""
+    from autograder.late import LatePolicy
+
+    policy = assignment.late_policy if assignment is not None else None
+    if policy is None and due is None:
+        return None
+    return (policy or LatePolicy()).with_due(due)
+
+
+def relate(results: Sequence[GradeResult], policy: LatePolicy | None,
+           due: datetime | None) -> list[GradeResult]:
+    """With ``--due``, every result that records when it was submitted is re-assessed against
+    that due date (from its raw score); others are left as they are."""
+    from autograder import late
+
+    if policy is None or due is None:
+        return list(results)
+    out = []
+    for r in results:
+        submitted = late.submitted_from_record(r.late)
+        out.append(late.apply(r, policy, submitted) if submitted is not None else r)
+    return out
 
 
 def _report(echo: Callable[[str], None], title: str, items: Sequence[str]) -> None:
@@ -32,9 +61,12 @@ def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Pa
                worksheet: Path | None = None, gradebook: Path | None = None,
                assignment_name: str | None = None, assignment_id: str | None = None,
                points_possible: float | None = None, datasets_dir: Path | None = None,
-               assignment: Assignment | None = None, echo: Callable[[str], None] = print) -> int:
+               assignment: Assignment | None = None, echo: Callable[[str], None] = print,
+               from_gradebook: str | Path | None = None) -> int:
     """Run one export. Returns the exit code: 0, or 1 when something was skipped or left
-    unmatched (the files are still written; what was left out is listed)."""
+    unmatched (the files are still written; what was left out is listed). ``from_gradebook``
+    (a gradebook's path or URL) replaces RESULTS_DIR: the latest result per student with TA
+    overrides applied, each named by its attempt."""
     from autograder.assignment import check_same
     from autograder.keymodel import load_key
     from autograder.naming import safe_name
@@ -54,13 +86,20 @@ def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Pa
         zpath = write_bundle(out, key_path, assignment, lang=lang, reveal=reveal, datasets_dir=datasets_dir)
         echo(f"Gradescope autograder written to {out} and {zpath} (upload the zip)")
         return 0
-    if results_dir is None:
-        raise ValueError(f"export {target} needs RESULTS_DIR")
-    loaded = load_results(Path(results_dir), assignment)
-    results = [r for _, r in loaded.results]
-    _report(echo, "skipped files", loaded.skipped)
-    bad = bool(loaded.skipped)
+    if from_gradebook is not None:  # autograder.gradebook: it says which attempt each result is
+        from autograder.gradebook import export_results
+
+        results, bad = export_results(from_gradebook, assignment, echo=echo), False
+    elif results_dir is None:
+        raise ValueError(f"export {target} needs RESULTS_DIR (or --from-gradebook)")
+    else:
+        loaded = load_results(Path(results_dir), assignment)
+        results = [r for _, r in loaded.results]
+        _report(echo, "skipped files", loaded.skipped)
+        bad = bool(loaded.skipped)
     due_dt = parse_due(due)
+    policy = late_policy(assignment, due_dt)
+    results = relate(results, policy, due_dt)
 
     if target == "csv":
         from autograder.export import csv_all
@@ -74,7 +113,7 @@ def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Pa
             raise ValueError("the Moodle export needs --worksheet (the downloaded grading worksheet CSV)")
         key = load_key(key_path) if key_path else None
         m = moodle.write(worksheet, results, out, key=key, assignment=assignment, lang=lang, reveal=reveal,
-                         due=due_dt, maximum_grade=points_possible)
+                         due=due_dt, maximum_grade=points_possible, late_policy=policy)
         echo(f"{len(m.fill.matches)} grades written to {m.worksheet}; feedback files in {m.feedback_zip}")
         _report(echo, "results with no worksheet row", m.fill.unmatched_results)
         _report(echo, "worksheet rows with no result (left as downloaded)", m.fill.unmatched_rows)

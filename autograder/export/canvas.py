@@ -1,9 +1,20 @@
 """Canvas gradebook import CSV (Grades > Import).
 
-Canvas reads a header ``Student,ID,SIS User ID,SIS Login ID,Section,<assignment columns>``,
-an optional ``Points Possible`` row, then one row per student, and matches students by ``ID``
-(Canvas user id) or SIS ids. An assignment column titled ``Name (12345)`` updates assignment
-12345; a title without an id creates a new assignment.
+What Canvas's importer (``app/models/gradebook_importer.rb`` in instructure/canvas-lms) reads:
+
+* the separator: "," or ";" — it tries both on the first three lines and takes the one that
+  splits them consistently into more fields (``identify_delimiter``). Comma-decimal locales
+  (Portuguese among them) export with ";" and write numbers with a decimal comma, which the
+  importer turns back into a point (``decimal_comma_to_period``). We read both and write back in
+  the file's own dialect.
+* the header: ``Student,ID,...`` or, when the account shows names separately,
+  ``LastName,FirstName,ID,...`` (``row_has_student_headers?``); then ``SIS User ID``,
+  ``SIS Login ID`` (and ``Integration ID``, ``Root Account``) and ``Section``, which must be the
+  last student column; assignment columns after that, ``Name (12345)`` updating assignment 12345
+  and a title without an id creating one; ``Current Score`` and the like are ignored.
+* a ``Points Possible`` row (its first cell contains the words), and rows of "Muted" /
+  "Manual Posting" marks, which are not students.
+* students matched by Canvas ``ID`` first, then ``SIS User ID`` / ``SIS Login ID``, then name.
 
 Two ways:
 - with an exported Canvas gradebook (recommended): every row and column is kept as exported;
@@ -12,10 +23,14 @@ Two ways:
   or ``SIS Login ID`` equal to the student's email. Unmatched results and rows are reported.
 - without one: rows are built from the results. ``result.student.id`` goes to ``ID`` when the
   identity came from Canvas (``student.source == "canvas"``), else to ``SIS User ID``.
+
+Scores are final scores (after a late penalty, ``autograder.late``). Canvas may apply its own
+late policy to late submissions too: use one or the other (README, "Late work").
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +44,9 @@ from autograder.results import GradeResult
 HEADER = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 POINTS_POSSIBLE = "Points Possible"
 ID_COLUMNS = ("ID", "SIS User ID", "SIS Login ID", "Integration ID")
+STUDENT_COLUMNS = ("Student", "LastName", "FirstName", "ID", "SIS User ID", "SIS Login ID", "Section",
+                   "Integration ID", "Root Account")
+_MARK_ROW = re.compile(r"^\s*(Muted|Manual Posting.*)?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -45,8 +63,8 @@ def column_title(assignment_name: str, assignment_id: str | int | None = None) -
     return f"{assignment_name} ({assignment_id})" if assignment_id not in (None, "") else assignment_name
 
 
-def _points(score: float, max_score: float, points_possible: float) -> str:
-    return f"{score / max_score * points_possible if max_score else 0.0:.2f}"
+def _points(score: float, max_score: float, points_possible: float, decimal_comma: bool = False) -> str:
+    return csvfile.format_number(score / max_score * points_possible if max_score else 0.0, decimal_comma)
 
 
 def _from_results(results: Sequence[GradeResult], title: str, points: float) -> CanvasExport:
@@ -70,27 +88,46 @@ def _assignment_column(header: list[str], name: str, assignment_id: str | int | 
     return by_name[0] if len(by_name) == 1 else None
 
 
+def _check_header(header: list[str], where: str, delimiter: str) -> bool:
+    """Whether names come as LastName, FirstName; AutograderError for a header Canvas refuses."""
+    first = [h.strip() for h in header[:3]]
+    plain = len(header) > 3 and "Student" in first[0] and "ID" in first[1]
+    split = len(header) > 4 and "LastName" in first[0] and "FirstName" in first[1] and "ID" in first[2]
+    if not (plain or split):
+        other = ";" if delimiter == "," else ","
+        more = "…" if len(header) > 8 else ""
+        hint = (f" It looks {other!r}-separated but could not be split consistently."
+                if other in ",".join(header) else "")
+        raise AutograderError(
+            f"{where}line 1: this is not a Canvas gradebook export: it must start with Student,ID or "
+            f"LastName,FirstName,ID (columns: {', '.join(header[:8])}{more}).{hint}",
+            fix="pass the CSV from Grades > Export > Export Entire Gradebook, as Canvas wrote it.")
+    if "Section" not in [h.strip() for h in header]:
+        raise AutograderError(f"{where}line 1: the Canvas gradebook has no Section column, which Canvas's "
+                              "importer needs after the student columns.",
+                              fix="export the gradebook again from Canvas; do not remove columns.")
+    return split
+
+
 def gradebook_csv(results: Sequence[GradeResult], *, assignment_name: str,
                   assignment_id: str | int | None = None, points_possible: float | None = None,
-                  gradebook: str | None = None) -> CanvasExport:
+                  gradebook: str | None = None, where: str = "") -> CanvasExport:
     """The import CSV; scores are scaled to the assignment's points possible (from the
     gradebook's ``Points Possible`` row, else ``points_possible``, else the result's maximum)."""
+    where = f"{where}: " if where else ""
     default_points = points_possible if points_possible is not None else (
         max((r.max_score for r in results), default=100.0))
     if gradebook is None:
         return _from_results(results, column_title(assignment_name, assignment_id), default_points)
 
-    table = csvfile.read(gradebook)
+    table = csvfile.read(gradebook, sniff=True)
     if not table.rows:
-        raise AutograderError("The Canvas gradebook CSV is empty.",
+        raise AutograderError(f"{where}the Canvas gradebook CSV is empty.",
                               fix="export it again: Grades > Export > Export Entire Gradebook.")
     header, data = table.rows[0], table.rows[1:]
-    cols = {name: csvfile.find(header, (name,)) for name in (*HEADER, "Integration ID")}
-    if cols["Student"] is None or cols["ID"] is None:
-        raise AutograderError(
-            f"This is not a Canvas gradebook export: no 'Student' or 'ID' column "
-            f"(columns: {', '.join(header[:8])}…).",
-            fix="pass the CSV from Grades > Export > Export Entire Gradebook.")
+    split_names = _check_header(header, where, table.delimiter)
+    comma = table.decimal_comma
+    cols = {name: csvfile.find(header, (name,)) for name in STUDENT_COLUMNS}
     problems: list[str] = []
     col = _assignment_column(header, assignment_name, assignment_id)
     title = column_title(assignment_name, assignment_id)
@@ -107,16 +144,35 @@ def gradebook_csv(results: Sequence[GradeResult], *, assignment_name: str,
         i = cols.get(name)
         return row[i].strip() if i is not None and i < len(row) else ""
 
-    student_rows = [n for n, row in enumerate(data) if cell(row, "ID")]
-    meta_rows = [n for n in range(len(data)) if n not in set(student_rows)]
+    def name_of(row: list[str]) -> str:
+        if split_names:
+            return f"{cell(row, 'FirstName')} {cell(row, 'LastName')}".strip()
+        return cell(row, "Student")
+
+    def label(n: int) -> str:
+        return f"{where}line {n + 2}: {name_of(data[n])} (ID {cell(data[n], 'ID')})"
+
+    def is_meta(row: list[str]) -> bool:
+        return POINTS_POSSIBLE in (row[0] if row else "") or all(_MARK_ROW.match(c) for c in row)
+
+    student_rows = [n for n, row in enumerate(data) if not is_meta(row) and cell(row, "ID")]
+    nameless = [n for n, row in enumerate(data) if not is_meta(row) and not cell(row, "ID") and any(row)]
+    problems += [f"{label(n)}: no Canvas ID; left as exported" for n in nameless]
     points = default_points
-    for n in meta_rows:
-        if cell(data[n], "Student") == POINTS_POSSIBLE:
-            found = csvfile.parse_number(data[n][col])
+    for row in data:
+        if row and POINTS_POSSIBLE in row[0]:
+            found = csvfile.parse_number(row[col])
             if found is None:
-                data[n][col] = f"{default_points:.2f}"
+                row[col] = csvfile.format_number(default_points, comma)
             else:
                 points = found
+    seen: dict[str, list[int]] = {}
+    for n in student_rows:
+        seen.setdefault(cell(data[n], "ID"), []).append(n)
+    duplicated = {n for rows in seen.values() if len(rows) > 1 for n in rows}
+    problems += [f"{where}lines {', '.join(str(n + 2) for n in rows)}: Canvas ID {cid} appears {len(rows)} "
+                 "times; left as exported (export the gradebook again)"
+                 for cid, rows in seen.items() if len(rows) > 1]
 
     claims: dict[int, list[GradeResult]] = {}
     unmatched_results: list[str] = []
@@ -126,30 +182,40 @@ def gradebook_csv(results: Sequence[GradeResult], *, assignment_name: str,
                 if (sid and sid in {cell(data[n], c) for c in ID_COLUMNS})
                 or (email and cell(data[n], "SIS Login ID").casefold() == email)]
         if len(rows) != 1:
-            why = "no gradebook row with this id or login" if not rows else "several gradebook rows match"
+            why = ("no gradebook row with this id or login (not enrolled, or a test student)" if not rows
+                   else "several gradebook rows match")
             unmatched_results.append(f"{student_identity(r)}: {why}")
             continue
         claims.setdefault(rows[0], []).append(r)
     matched = []
     for n, claimants in sorted(claims.items()):
+        if n in duplicated:
+            continue
         if len(claimants) > 1:
-            problems.append(f"{cell(data[n], 'Student')} (ID {cell(data[n], 'ID')}): "
-                            f"{len(claimants)} results match this row; left as exported")
+            problems.append(f"{label(n)}: {len(claimants)} results match this row; left as exported")
             continue
         r = claimants[0]
-        data[n][col] = _points(r.score, r.max_score, points)
+        data[n][col] = _points(r.score, r.max_score, points, comma)
         matched.append(r.student.id)
-    unmatched_rows = [f"{cell(data[n], 'Student')} (ID {cell(data[n], 'ID')})"
-                      for n in student_rows if n not in claims]
-    return CanvasExport(csvfile.Table([header, *data], table.bom, table.eol).text(), title,
+    unmatched_rows = [label(n) for n in student_rows if n not in claims]
+    return CanvasExport(csvfile.Table([header, *data], table.bom, table.eol, table.delimiter).text(), title,
                         tuple(matched), tuple(unmatched_results), tuple(unmatched_rows), tuple(problems))
 
 
 def write(results: Sequence[GradeResult], out_path: Path, *, assignment_name: str,
           assignment_id: str | int | None = None, points_possible: float | None = None,
           gradebook_path: Path | None = None) -> CanvasExport:
-    gradebook = Path(gradebook_path).read_bytes().decode("utf-8") if gradebook_path else None
+    gradebook = None
+    if gradebook_path:
+        try:
+            gradebook = Path(gradebook_path).read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise AutograderError(f"{Path(gradebook_path).name}: the Canvas gradebook is not UTF-8 ({exc}).",
+                                  where=str(gradebook_path),
+                                  fix="export it again from Canvas without re-saving it in a spreadsheet "
+                                      "program.") from None
     export = gradebook_csv(results, assignment_name=assignment_name, assignment_id=assignment_id,
-                           points_possible=points_possible, gradebook=gradebook)
+                           points_possible=points_possible, gradebook=gradebook,
+                           where=Path(gradebook_path).name if gradebook_path else "")
     write_bytes_atomic(Path(out_path), export.text.encode("utf-8"))
     return export

@@ -3,6 +3,8 @@
 One row per (student, check). A result without any check (an invalid submission) still gets
 one row, with an empty check id and the submission status, so no student silently vanishes.
 Values (obtained, expected) are compact JSON; this file is for staff, so nothing is hidden.
+Every row also carries the student's final score, the score before any late penalty and the
+penalty (points), so late work is visible here too (``autograder.late``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from autograder.fsutil import write_atomic
 from autograder.results import GradeResult
 
 COLUMNS = ("student_id", "name", "exercise", "check_id", "status", "points", "max_points",
-           "obtained", "expected", "tolerance", "misconception")
+           "obtained", "expected", "tolerance", "misconception", "final_score", "raw_score", "late_penalty")
 
 
 def _json(value: Any) -> str:
@@ -30,7 +32,9 @@ def _json(value: Any) -> str:
 def rows(results: Iterable[GradeResult]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for r in results:
-        base = {"student_id": r.student.id, "name": r.student.name}
+        late = r.late or {}
+        base = {"student_id": r.student.id, "name": r.student.name, "final_score": r.score,
+                "raw_score": late.get("raw_score", r.score), "late_penalty": late.get("penalty_points", 0.0)}
         n = 0
         for e in r.exercises:
             for c in e.checks:

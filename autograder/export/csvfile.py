@@ -13,17 +13,46 @@ class Table:
     rows: list[list[str]]
     bom: str = ""
     eol: str = "\n"
+    delimiter: str = ","
 
     def text(self) -> str:
         buf = io.StringIO()
-        csv.writer(buf, lineterminator=self.eol).writerows(self.rows)
+        csv.writer(buf, lineterminator=self.eol, delimiter=self.delimiter).writerows(self.rows)
         return self.bom + buf.getvalue()
 
+    @property
+    def decimal_comma(self) -> bool:
+        """Semicolon-separated files come from comma-decimal locales (Canvas, spreadsheets)."""
+        return self.delimiter == ";"
 
-def read(text: str) -> Table:
+
+def sniff_delimiter(body: str) -> str:
+    """"," or ";" as Canvas's GradebookImporter decides (``identify_delimiter``): the separator
+    that splits the first three lines into the same number of fields, ";" when it gives more."""
+    lines = body.splitlines()[:3]
+    counts = {}
+    for sep in (";", ","):
+        try:
+            sizes = {len(next(csv.reader([line], delimiter=sep), [])) for line in lines}
+        except csv.Error:
+            sizes = set()
+        counts[sep] = next(iter(sizes)) if len(sizes) == 1 else 0
+    return ";" if counts[";"] > counts[","] else ","
+
+
+def read(text: str, *, sniff: bool = False) -> Table:
+    """A CSV file as it came: BOM, line ends, and (``sniff``) its delimiter."""
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     body = text[len(bom):]
-    return Table(list(csv.reader(io.StringIO(body, newline=""))), bom, "\r\n" if "\r\n" in body else "\n")
+    delimiter = sniff_delimiter(body) if sniff else ","
+    rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter))
+    return Table(rows, bom, "\r\n" if "\r\n" in body else "\n", delimiter)
+
+
+def format_number(value: float, decimal_comma: bool = False) -> str:
+    """Two decimals, with the file's decimal mark."""
+    text = f"{value:.2f}"
+    return text.replace(".", ",") if decimal_comma else text
 
 
 def find(header: Sequence[str], names: Sequence[str]) -> int | None:

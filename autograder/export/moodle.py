@@ -24,30 +24,66 @@ import re
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
+from autograder import late as late_work
 from autograder import templating
 from autograder.assignment import Assignment
 from autograder.errors import AutograderError
 from autograder.export import csvfile
 from autograder.i18n import translate
 from autograder.keymodel import AnswerKey
+from autograder.late import LatePolicy
 from autograder.naming import student_identity
 from autograder.results import GradeResult
 
-# Column titles as Moodle writes them (English, then Portuguese language packs)
+# Column titles as Moodle writes them (English, then Portuguese language packs): the strings
+# recordid, fullname, email, grade, maxgrade, gradecanbechanged, submissionteam,
+# lastmodifiedsubmission and lastmodifiedgrade of mod/assign/lang/*/assign.php
 IDENTIFIER = ("Identifier", "Identificador")
 FULL_NAME = ("Full name", "Nome completo")
 EMAIL = ("Email address", "Endereço de email", "Endereço de e-mail", "E-mail")
 GRADE = ("Grade", "Nota")
 MAXIMUM = ("Maximum Grade", "Maximum grade", "Nota máxima")
 CAN_CHANGE = ("Grade can be changed", "A nota pode ser alterada")
+GROUP = ("Group", "Grupo")
+SUBMITTED = ("Last modified (submission)", "Última modificação (envio)", "Última modificação (submissão)")
+GRADED = ("Last modified (grade)", "Última modificação (nota)")
 FEEDBACK = ("Feedback comments", "Comentários de feedback", "Comentários do feedback")
+REQUIRED = (("id", IDENTIFIER), ("grade", GRADE), ("graded", GRADED))  # importgradeslib.php init()
 LOCKED = ("no", "não", "nao")
+GROUP_SOURCES = ("moodle-group", "moodle")  # results named after a Moodle download folder
 REPORT_NAME = {"pt": "relatorio.html", "en": "report.html"}
 _PARTICIPANT = re.compile(r"(\d+)\s*$")
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+MONTHS = {name: i + 1 for names in (
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"),
+    ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
+     "novembro", "dezembro"),
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"))
+    for i, name in enumerate(names)}
+_MOODLE_DATE = re.compile(r"(\d{1,2})\s*(?:de\s+)?([^\W\d_]+)\.?\s*(?:de\s+)?(\d{4}),?\s*(?:às\s*)?"
+                          r"(\d{1,2}):(\d{2})\s*([AaPp][Mm])?")
+
+
+def parse_moodle_time(text: str, tz: tzinfo | None = None) -> datetime | None:
+    """A date as Moodle writes it in the worksheet (userdate, strftimedatetime):
+    "Saturday, 1 June 2024, 10:00 AM", "sábado, 1 junho 2024, 10:00"; "-" or anything else:
+    None. The text has no time zone: ``tz`` (the due date's), else local time."""
+    m = _MOODLE_DATE.search(text.strip())
+    if m is None or m.group(2).casefold() not in MONTHS:
+        return None
+    hour, minute = int(m.group(4)), int(m.group(5))
+    if m.group(6):
+        hour = hour % 12 + (12 if m.group(6).lower() == "pm" else 0)
+    try:
+        dt = datetime(int(m.group(3)), MONTHS[m.group(2).casefold()], int(m.group(1)), hour, minute)
+    except ValueError:
+        return None
+    return dt.replace(tzinfo=tz) if tz is not None else dt.astimezone()
 
 
 @dataclass(frozen=True)
@@ -56,6 +92,7 @@ class Match:
     participant: str  # the digits of "Participant 12345"
     full_name: str
     result: GradeResult
+    group: str = ""  # the team's name when the row got its group's grade
 
 
 @dataclass(frozen=True)
@@ -64,7 +101,7 @@ class WorksheetFill:
     matches: tuple[Match, ...]
     unmatched_results: tuple[str, ...]  # results no row was found for (or conflicting)
     unmatched_rows: tuple[str, ...]  # rows no result was found for (left as downloaded)
-    problems: tuple[str, ...]  # rows found but not filled, and why
+    problems: tuple[str, ...]  # rows found but not filled, and why; notes for the upload
 
 
 def participant_id(text: str) -> str | None:
@@ -86,10 +123,14 @@ def result_participant(r: GradeResult) -> str | None:
 
 
 def feedback_comment(result: GradeResult, assignment: Assignment | None = None, lang: str = "pt") -> str:
-    """A short translated comment: total, per-exercise scores, submission-level problems."""
+    """A short translated comment: total, late penalty, per-exercise scores, submission problems."""
     f = templating.format_number
     parts = [translate("feedback_total", lang, score=f(float(result.score)), max=f(float(result.max_score)))]
-    parts += [str(m) for m in result.messages]
+    if line := late_work.sentence(result.late, lang):
+        parts.append(line)
+    from autograder.report import message_texts
+
+    parts += list(message_texts(result, lang, assignment))  # in the catalogue's words
     if result.status == "graded":
         parts.append("; ".join(translate("feedback_exercise", lang, number=e.number, score=f(float(e.score)),
                                          max=f(float(e.max_score))) for e in result.exercises) + ".")
@@ -97,44 +138,137 @@ def feedback_comment(result: GradeResult, assignment: Assignment | None = None, 
     return " ".join(parts)
 
 
-def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str = "pt",
-                   assignment: Assignment | None = None, maximum_grade: float | None = None,
-                   comment: Callable[[GradeResult], str] | None = None) -> WorksheetFill:
-    """Write Grade (scaled to the row's Maximum Grade) and Feedback comments for matched rows."""
-    sheet = csvfile.read(worksheet)
-    table = sheet.rows
-    if not table:
-        raise AutograderError("The grading worksheet is empty.",
+@dataclass(frozen=True)
+class Worksheet:
+    """A grading worksheet, read: its table and where its columns are."""
+
+    table: csvfile.Table
+    col: dict[str, int | None]
+    where: str
+
+    @property
+    def header(self) -> list[str]:
+        return self.table.rows[0]
+
+    @property
+    def data(self) -> list[list[str]]:
+        return self.table.rows[1:]
+
+    @property
+    def team(self) -> bool:
+        return self.col["group"] is not None
+
+    def cell(self, row: list[str], key: str) -> str:
+        i = self.col[key]
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    def label(self, n: int) -> str:
+        row = self.data[n]
+        return f"{self.where}line {n + 2}: {self.cell(row, 'id')} ({self.cell(row, 'name')})"
+
+    def groups(self) -> dict[str, list[int]]:
+        """Group name (casefolded) -> the rows of its members (team assignments)."""
+        out: dict[str, list[int]] = {}
+        for n, row in enumerate(self.data):
+            if name := self.cell(row, "group"):
+                out.setdefault(name.casefold(), []).append(n)
+        return out
+
+    def submitted(self, n: int, tz: tzinfo | None) -> datetime | None:
+        return parse_moodle_time(self.cell(self.data[n], "submitted"), tz)
+
+
+def read_worksheet(text: str, where: str = "") -> Worksheet:
+    """Read the worksheet; refuse one without the columns Moodle's importer needs
+    (Identifier, Grade, Last modified (grade): ``importgradeslib.php`` refuses the upload,
+    "invalid grade import", without any of them)."""
+    where = f"{where}: " if where else ""
+    table = csvfile.read(text)
+    if not table.rows or not any(c.strip() for c in table.rows[0]):
+        raise AutograderError(f"{where}the grading worksheet is empty.",
                               fix="download it again: assignment > View all submissions > "
                                   "Grading action > Download grading worksheet.")
-    header, data = table[0], table[1:]
+    header = table.rows[0]
     col = {name: csvfile.find(header, names) for name, names in (
-        ("id", IDENTIFIER), ("name", FULL_NAME), ("email", EMAIL), ("grade", GRADE),
-        ("max", MAXIMUM), ("can_change", CAN_CHANGE), ("feedback", FEEDBACK))}
-    missing = [t[0] for k, t in (("id", IDENTIFIER), ("grade", GRADE)) if col[k] is None]
+        ("id", IDENTIFIER), ("name", FULL_NAME), ("email", EMAIL), ("grade", GRADE), ("max", MAXIMUM),
+        ("can_change", CAN_CHANGE), ("group", GROUP), ("submitted", SUBMITTED), ("graded", GRADED),
+        ("feedback", FEEDBACK))}
+    missing = [names[0] for key, names in REQUIRED if col[key] is None]
     if missing:
+        dialect = ""
+        if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+            dialect = " It is not comma-separated (it was probably re-saved by a spreadsheet program)."
         raise AutograderError(
-            f"The grading worksheet has no {' and no '.join(repr(m) for m in missing)} column "
-            f"(its columns: {', '.join(header)}).",
-            fix="pass the CSV from 'Download grading worksheet' (enable 'Offline grading "
-                "worksheet' in the assignment's feedback types), not a gradebook export.")
-    comment = comment or (lambda r: feedback_comment(r, assignment, lang))
+            f"{where}line 1: the grading worksheet has no {' and no '.join(repr(m) for m in missing)} "
+            f"column (its columns: {', '.join(header)}).{dialect}",
+            fix="pass the CSV from 'Download grading worksheet' (enable 'Offline grading worksheet' in "
+                "the assignment's feedback types) as Moodle wrote it, not a gradebook export: Moodle's "
+                "importer needs Identifier, Grade and Last modified (grade).")
+    return Worksheet(table, col, where)
 
-    def cell(row: list[str], key: str) -> str:
-        i = col[key]
-        return row[i] if i is not None and i < len(row) else ""
 
+def worksheet_rows(sheet: Worksheet) -> tuple[dict[str, list[int]], dict[str, list[int]], list[str]]:
+    """Rows by email and by participant id, and the duplicate identifiers (each a sentence)."""
     by_email: dict[str, list[int]] = {}
     by_participant: dict[str, list[int]] = {}
-    for n, row in enumerate(data):
-        if email := cell(row, "email").strip().casefold():
+    for n, row in enumerate(sheet.data):
+        if email := sheet.cell(row, "email").casefold():
             by_email.setdefault(email, []).append(n)
-        if (pid := participant_id(cell(row, "id"))) is not None:
+        if (pid := participant_id(sheet.cell(row, "id"))) is not None:
             by_participant.setdefault(pid, []).append(n)
+    duplicates = [f"{sheet.where}lines {', '.join(str(n + 2) for n in rows)}: the identifier "
+                  f"Participant {pid} appears {len(rows)} times; those rows were left as downloaded "
+                  "(download the worksheet again)" for pid, rows in by_participant.items() if len(rows) > 1]
+    return by_email, by_participant, duplicates
 
-    claims: dict[int, list[GradeResult]] = {}
+
+def _late(result: GradeResult, sheet: Worksheet, n: int, policy: LatePolicy | None) -> GradeResult:
+    """The late policy applied from the row's "Last modified (submission)" when the result does
+    not already carry a submission time."""
+    if policy is None:
+        return result
+    recorded = late_work.submitted_from_record(result.late)
+    if recorded is not None and recorded.at is not None:
+        return late_work.apply(result, policy, recorded)
+    at = sheet.submitted(n, policy.due.tzinfo if policy.due else None)
+    if at is None:
+        return result
+    return late_work.apply(result, policy, late_work.Submitted(at, None, "moodle worksheet"))
+
+
+def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str = "pt",
+                   assignment: Assignment | None = None, maximum_grade: float | None = None,
+                   comment: Callable[[GradeResult], str] | None = None,
+                   late_policy: LatePolicy | None = None, where: str = "") -> WorksheetFill:
+    """Write Grade (scaled to the row's Maximum Grade) and Feedback comments for matched rows.
+
+    The filled sheet is what Moodle's importer (``assignfeedback_offline``) accepts: the grade a
+    number within 0..Maximum Grade in the worksheet's own decimal mark; Identifier and "Last
+    modified (grade)" as downloaded, since Moodle skips a row whose grade changed in Moodle
+    after that date unless "Allow updating records that have been modified more recently in
+    Moodle than in the spreadsheet" is ticked. In a team assignment (a Group column) a result
+    named after a download folder is a group's: every row the worksheet lists in that group
+    gets its grade; it is never matched to a participant by the folder's number."""
+    sheet = read_worksheet(worksheet, where)
+    data = sheet.data
+    comment = comment or (lambda r: feedback_comment(r, assignment, lang))
+    by_email, by_participant, problems = worksheet_rows(sheet)
+    duplicated = {n for rows in by_participant.values() if len(rows) > 1 for n in rows}
+    groups = sheet.groups() if sheet.team else {}
+
+    claims: dict[int, list[tuple[GradeResult, str]]] = {}
     unmatched_results: list[str] = []
     for r in results:
+        if sheet.team and r.student.source in GROUP_SOURCES and r.student.name:
+            members = groups.get(r.student.name.strip().casefold(), [])
+            if not members:
+                unmatched_results.append(
+                    f"{student_identity(r)}: a group submission, but no row of the worksheet lists the "
+                    f"group {r.student.name!r} in its Group column; nobody got this grade (check the "
+                    "group's name in Moodle, or grade its members by hand)")
+            for n in members:
+                claims.setdefault(n, []).append((r, r.student.name))
+            continue
         email_rows = by_email.get(r.student.email.strip().casefold(), []) if r.student.email else []
         pid = result_participant(r)
         id_rows = by_participant.get(pid, []) if pid else []
@@ -144,50 +278,62 @@ def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str 
             continue
         rows = email_rows or id_rows
         if len(rows) != 1:
-            why = "no row with this email or participant id" if not rows else "several rows match"
+            why = ("no row of the worksheet has this email or participant id (not a participant of "
+                   "this assignment, or graded from another download)" if not rows else "several rows match")
             unmatched_results.append(f"{student_identity(r)}: {why}")
             continue
-        claims.setdefault(rows[0], []).append(r)
+        claims.setdefault(rows[0], []).append((r, ""))
 
     matches: list[Match] = []
-    problems: list[str] = []
+    stale: list[str] = []
     for n, claimants in sorted(claims.items()):
         row = data[n]
-        label = f"{cell(row, 'id')} ({cell(row, 'name')})"
+        label = sheet.label(n)
+        if n in duplicated:
+            continue
         if len(claimants) > 1:
             problems.append(f"{label}: {len(claimants)} results match this row "
-                            f"({'; '.join(student_identity(r) for r in claimants)}); left as downloaded")
+                            f"({'; '.join(student_identity(r) for r, _ in claimants)}); left as downloaded")
             continue
-        r = claimants[0]
-        if cell(row, "can_change").strip().casefold() in LOCKED:
+        r, group = claimants[0]
+        if sheet.cell(row, "can_change").casefold() in LOCKED:
             problems.append(f"{label}: the grade cannot be changed in Moodle (locked or overridden); "
                             "left as downloaded")
             continue
-        max_text = cell(row, "max")
+        max_text = sheet.cell(row, "max")
         maximum = csvfile.parse_number(max_text) if max_text else maximum_grade
         if maximum is None:
             problems.append(f"{label}: no Maximum Grade to scale to (pass maximum_grade=...); "
                             "left as downloaded")
             continue
-        grade = r.score / r.max_score * maximum if r.max_score else 0.0
+        r = _late(r, sheet, n, late_policy)
+        grade = min(maximum, max(0.0, r.score / r.max_score * maximum if r.max_score else 0.0))
         text = f"{grade:.2f}"
         if "," in max_text and "." not in max_text:
             text = text.replace(".", ",")
-        assert col["grade"] is not None
-        while len(row) < len(header):
+        if sheet.cell(row, "grade") and sheet.cell(row, "graded") not in ("", "-"):
+            stale.append(str(n + 2))
+        assert sheet.col["grade"] is not None
+        while len(row) < len(sheet.header):
             row.append("")
-        row[col["grade"]] = text
-        if col["feedback"] is not None:
-            row[col["feedback"]] = comment(r)
-        matches.append(Match(n, participant_id(cell(row, "id")) or "", cell(row, "name"), r))
-    if col["feedback"] is None and matches:
+        row[sheet.col["grade"]] = text
+        if sheet.col["feedback"] is not None:
+            row[sheet.col["feedback"]] = comment(r)
+        pid = participant_id(sheet.cell(row, "id")) or ""
+        matches.append(Match(n, pid, sheet.cell(row, "name"), r, group))
+    if sheet.col["feedback"] is None and matches:
         problems.append("the worksheet has no 'Feedback comments' column, so no comment was written "
                         "(enable 'Feedback comments' in the assignment's feedback types)")
+    if stale:
+        problems.append(f"{sheet.where}lines {', '.join(stale)} already had a grade in Moodle: Moodle keeps "
+                        "its own grade if it changed after this worksheet was downloaded; tick 'Allow "
+                        "updating records that have been modified more recently in Moodle than in the "
+                        "spreadsheet' when uploading to replace it")
 
     claimed = set(claims)
-    unmatched_rows = [f"{cell(row, 'id')} ({cell(row, 'name')})" for n, row in enumerate(data)
+    unmatched_rows = [sheet.label(n) for n, row in enumerate(data)
                       if n not in claimed and any(c.strip() for c in row)]
-    text = csvfile.Table([header, *data], sheet.bom, sheet.eol).text()
+    text = csvfile.Table([sheet.header, *data], sheet.table.bom, sheet.table.eol).text()
     return WorksheetFill(text, tuple(matches), tuple(unmatched_results), tuple(unmatched_rows),
                          tuple(problems))
 
@@ -227,7 +373,7 @@ class MoodleExport:
 def write(worksheet_path: Path, results: Sequence[GradeResult], out_dir: Path, *,
           key: AnswerKey | None, assignment: Assignment | None, lang: str = "pt", reveal: str = "never",
           due: datetime | None = None, now: datetime | None = None,
-          maximum_grade: float | None = None) -> MoodleExport:
+          maximum_grade: float | None = None, late_policy: LatePolicy | None = None) -> MoodleExport:
     """Write ``<worksheet>_filled.csv`` and ``feedback_files.zip`` into ``out_dir``."""
     from autograder.report import student_report
 
@@ -239,7 +385,8 @@ def write(worksheet_path: Path, results: Sequence[GradeResult], out_dir: Path, *
         raise AutograderError(f"The grading worksheet is not UTF-8 ({exc}).", where=str(worksheet_path),
                               fix="download it again from Moodle without opening and re-saving it "
                                   "in a spreadsheet program.") from None
-    fill = fill_worksheet(text, results, lang=lang, assignment=assignment, maximum_grade=maximum_grade)
+    fill = fill_worksheet(text, results, lang=lang, assignment=assignment, maximum_grade=maximum_grade,
+                          late_policy=late_policy, where=worksheet_path.name)
     reports = {m.result.student.id: student_report(m.result, key, assignment, lang=lang, reveal=reveal,  # type: ignore[arg-type]
                                                    due=due, now=now, fmt="html")
                for m in fill.matches}

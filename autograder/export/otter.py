@@ -3,7 +3,8 @@
 ``master_notebook(profile, key_path)`` returns a master notebook for ``otter assign``:
 
 * a raw ``# ASSIGNMENT CONFIG`` cell (exception-based tests kept in the notebook metadata,
-  an autograder zip generated, tests not re-run by ``otter assign``);
+  an autograder zip generated, tests not re-run by ``otter assign``; ``python_version`` and
+  ``requirements`` pinned to the key's environment, so the zip installs TensorFlow/Keras);
 * every text cell of the source as Markdown, outside the questions;
 * one otter question per contract PART (``# BEGIN QUESTION`` / ``name: <part id>``), so otter's
   ``grader.check("<part id>")`` runs right after that part, before a later part reuses a name
@@ -65,6 +66,8 @@ _ACCESSORS: tuple[tuple[str, str, Accessor], ...] = (
         '[[type(layer).__name__, layer.get_config().get("units"), '
         'layer.get_config().get("activation")] for layer in value.layers]', _COMPILED)),
     ("keras_model", r"optimizer\.class", Accessor("type(value.optimizer).__name__", _COMPILED)),
+    ("keras_model", r"loss", Accessor('value.loss if isinstance(value.loss, str) else '
+                                      'getattr(value.loss, "name", type(value.loss).__name__)', _COMPILED)),
     ("keras_model", r"optimizer\.(learning_rate|momentum)",
      Accessor('float(value.optimizer.get_config()["{0}"])', _COMPILED)),
     ("keras_history", r"(epochs|steps)", Accessor('int(value.params["{0}"])', _HISTORY)),
@@ -90,7 +93,7 @@ def accessor(read: Read, path: str) -> Accessor:
                 expression = expression.replace(f"{{{i}}}", group)
             return Accessor(expression, acc.precondition)
     raise OtterExportError(f"No otter accessor for path {path!r} of a {read.type} ({read.ref}).",
-                           fix="add one to assignments/otter_export.py _ACCESSORS.")
+                           fix="add one to _ACCESSORS in autograder/export/otter.py.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -200,7 +203,7 @@ def part_tests(module: Module, part: Part, key: AnswerKey) -> list[str]:
     cells = ["\n".join(_config_header(0, hidden=False) + _names_test(part))]
     for check in exercise.checks:
         refs = (check.read,) if check.read else check.reads
-        if refs[0].split(":", 1)[0] != part.id:
+        if not refs or refs[0].split(":", 1)[0] != part.id:
             continue
         if check.kind == "letter":
             lines = _letter_test(check, reads[check.read], key.letter(exercise.number))
@@ -215,7 +218,13 @@ def part_tests(module: Module, part: Part, key: AnswerKey) -> list[str]:
 def part_points(module: Module, part: Part) -> float:
     exercise = module.contract.exercise(module.contract.part_owner()[part.id])
     return sum(c.points for c in exercise.checks
-               if ((c.read,) if c.read else c.reads)[0].split(":", 1)[0] == part.id)
+               if (refs := ((c.read,) if c.read else c.reads)) and refs[0].split(":", 1)[0] == part.id)
+
+
+def unexpressed(module: Module) -> list[str]:
+    """Checks that read no name (``source`` checks examine the code itself): otter tests only
+    see the notebook's variables, so they are left out of the master and its points with them."""
+    return [c.id for e in module.contract.exercises for c in e.checks if not c.read and not c.reads]
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,8 +232,25 @@ def part_points(module: Module, part: Part) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def assignment_config(module: Module, profile: Profile) -> str:
-    """The ``# ASSIGNMENT CONFIG`` raw cell (YAML)."""
+def requirements(environment: dict[str, str]) -> list[str]:
+    """The packages the key was built with, pinned, for otter's autograder environment."""
+    pins = [("tensorflow-cpu", "tensorflow"), ("keras", "keras"), ("numpy", "numpy"),
+            ("scikit-learn", "scikit_learn")]
+    return [f"{pkg}=={environment[name]}" if environment.get(name) not in (None, "", "unknown") else pkg
+            for pkg, name in pins]
+
+
+def python_version(environment: dict[str, str]) -> str:
+    """major.minor of the key's Python (otter installs it with conda), e.g. "3.11"."""
+    m = re.match(r"(\d+)\.(\d+)", environment.get("python", ""))
+    return f"{m.group(1)}.{m.group(2)}" if m else "3.11"
+
+
+def assignment_config(module: Module, profile: Profile, environment: dict[str, str] | None = None) -> str:
+    """The ``# ASSIGNMENT CONFIG`` raw cell (YAML). ``requirements`` and ``python_version`` come
+    from the key's environment fingerprint, so the autograder zip ``otter assign`` builds has
+    the TensorFlow/Keras the key was built with (otter's default environment has neither)."""
+    env = environment or {}
     return "\n".join([
         "# ASSIGNMENT CONFIG",
         f"name: {module.name}",
@@ -237,6 +263,9 @@ def assignment_config(module: Module, profile: Profile) -> str:
         "tests:",
         "    files: false",
         "    ok_format: false",
+        f'python_version: "{python_version(env)}"',
+        "requirements:",
+        *[f"    - {req}" for req in requirements(env)],
         f"# profile: {profile.name}",
     ])
 
@@ -260,10 +289,13 @@ def master_notebook(assignment: Assignment, profile: Profile, key_path: Path) ->
                                where=str(key_path), fix="pass the key of the same profile.")
     student = {c.id: c for c in rendered_cells(mod, profile, "student")}
     parts = {p.id: p for e in mod.contract.exercises for p in e.parts}
-    cells: list[nbformat.NotebookNode] = [_raw(assignment_config(mod, profile))]
+    cells: list[nbformat.NotebookNode] = [_raw(assignment_config(mod, profile, key.environment.to_dict()))]
     current = ""
+    owner = mod.contract.part_owner()
     for c in rendered_cells(mod, profile, "solution"):
-        if current and c.part != current:
+        # a question ends at the next part, or at a cell of another exercise; a text cell inside
+        # a part (the sheet explains between two of its cells) stays in the question
+        if current and ((c.part and c.part != current) or (not c.part and c.exercise != owner[current])):
             cells += _close_question(mod, parts[current], key)
             current = ""
         if c.role == "selfcheck":

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from autograder.errors import AutograderError
+from autograder.i18n import encode
 from autograder.sandbox.limits import DISK_EVERY, INTERRUPT_GRACE_S, POLL_S, Limits, launcher_argv
 
 # Paths as the kernel sees them (bubblewrap backend).
@@ -326,8 +327,9 @@ def spawn_unsandboxed(layout: Layout, limits: Limits, kernel_cmd: Sequence[str],
 
 def describe(limits: Limits, *, backend: str, as_root: bool, has_datasets: bool,
              why_not_bwrap: str | None) -> tuple[dict[str, str], tuple[str, ...]]:
-    """What ``backend`` enforces here (limit name -> how) and, one sentence each, what it does
-    NOT enforce (``Sandbox.enforced`` and ``Sandbox.not_enforced``)."""
+    """What ``backend`` enforces here (limit name -> how) and, one coded sentence each
+    (``i18n.encode``: ``not_enforced_*``, said in the reader's language by ``i18n.render``), what
+    it does NOT enforce (``Sandbox.enforced`` and ``Sandbox.not_enforced``)."""
     lim = limits
     bw = backend == "bubblewrap"
     has_proc = os.path.isdir("/proc/self")
@@ -347,9 +349,7 @@ def describe(limits: Limits, *, backend: str, as_root: bool, has_datasets: bool,
                             f"bytes" + (f"; /dev/shm tmpfs of {SHM_BYTES // 1024**2} MiB"
                                         if bw else ""))
     else:
-        missing += [f"The memory cap of {lim.memory_mb} MB is NOT enforced: /proc is not "
-                    "available to measure the kernel.",
-                    "The disk cap is NOT enforced: the watchdog needs /proc."]
+        missing += [encode("not_enforced_memory", memory_mb=lim.memory_mb), encode("not_enforced_disk")]
     watchdog = (f"watchdog kill at {lim.max_processes} processes+threads"
                 if has_proc else "")
     if bw:
@@ -368,17 +368,10 @@ def describe(limits: Limits, *, backend: str, as_root: bool, has_datasets: bool,
         reason = f" ({why_not_bwrap})" if why_not_bwrap else ""
         if watchdog:
             enforced["processes"] = watchdog
-        missing.append("The process cap is enforced only by the watchdog: RLIMIT_NPROC "
-                       "counts every process of the grader's user (and root ignores it), "
-                       "so a fast fork bomb can outrun the 0.2 s poll, and processes that "
-                       "leave the kernel's session (setsid) can outlive the kernel.")
+        missing.append(encode("not_enforced_processes"))
         if not lim.network:
-            missing.append("Network isolation is NOT applied: the kernel can reach the "
-                           f"network and the host's loopback services{reason}.")
-        missing.append("Filesystem isolation is NOT applied: the kernel runs as the "
-                       "grader's user and can read and write every file that user can, "
-                       f"including answer keys and grader code{reason}.")
+            missing.append(encode("not_enforced_network", reason=reason))
+        missing.append(encode("not_enforced_filesystem", reason=reason))
         if has_datasets:
-            missing.append("The datasets directory is linked into the home, not mounted "
-                           "read-only.")
+            missing.append(encode("not_enforced_datasets"))
     return enforced, tuple(missing)

@@ -35,12 +35,21 @@ from autograder.sandbox.bubblewrap import (
     check_datasets,
     describe,
     make_userns,
+    python_roots,
     random_host_id,
     spawn_bubblewrap,
     spawn_unsandboxed,
 )
 from autograder.sandbox.limits import INTERRUPT_GRACE_S, POLL_S, Limits
-from autograder.sandbox.outputs import CellRun, ErrorInfo, Outputs, Status, error_info, limit_error
+from autograder.sandbox.outputs import (
+    CellRun,
+    ErrorInfo,
+    Outputs,
+    Status,
+    error_info,
+    hide_error_paths,
+    limit_error,
+)
 from autograder.sandbox.proctree import KernelProcess
 from autograder.sandbox.watchdog import Watchdog, disk_usage
 
@@ -475,6 +484,19 @@ class Sandbox:
             status = "output_limit"
         else:
             status = "ok"
-        return CellRun(status=status, outputs=outputs.build(), error=info,
+        return CellRun(status=status, outputs=outputs.build(),
+                       error=hide_error_paths(info, self.hidden_paths()),
                        seconds=round(time.monotonic() - started, 3),
                        output_truncated=outputs.truncated)
+
+    def hidden_paths(self) -> list[tuple[str, str]]:
+        """The grading machine's directories an error may show, and what students see instead:
+        the interpreter's prefixes (``<python>``), the sandbox's host folder and its home (``~``)."""
+        out = [(p, "<python>") for p in python_roots()]
+        out += [(os.path.realpath(p), "<python>") for p in (sys.prefix, sys.base_prefix)]
+        out += [(p, "<python>") for p in (sys.prefix, sys.base_prefix)]
+        if self._layout is not None:
+            out += [(str(self._layout.home), "~"), (str(self._layout.tmp), "/tmp"),
+                    (str(self._layout.root), "<sandbox>")]
+        out.append((HOME, "~"))
+        return out

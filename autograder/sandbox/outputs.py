@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -60,6 +60,25 @@ def limit_error(ename: str, evalue: str) -> ErrorInfo:
 
 def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
+
+
+def hide_paths(text: str, replacements: Sequence[tuple[str, str]]) -> str:
+    """``text`` with the grader's own directories replaced by short names (``<python>`` for the
+    interpreter's prefixes, ``~`` for the sandbox home): students never see the grading
+    machine's paths. Longest paths first, so a prefix inside another is not half-replaced."""
+    for path, name in sorted(replacements, key=lambda r: -len(r[0])):
+        if path and len(path) > 1:
+            text = text.replace(path, name)
+    return text
+
+
+def hide_error_paths(info: ErrorInfo | None, replacements: Sequence[tuple[str, str]]) -> ErrorInfo | None:
+    """The same error with its message, traceback and line free of the grader's paths."""
+    if info is None:
+        return None
+    return ErrorInfo(ename=info.ename, evalue=hide_paths(info.evalue, replacements),
+                     traceback=hide_paths(info.traceback, replacements), line=info.line,
+                     code_line=info.code_line)
 
 
 def _size(value: object) -> int:

@@ -63,19 +63,45 @@ def _summary(y_hat: np.ndarray, hinge_labels: np.ndarray) -> dict[str, Any]:
     }
 
 
+def wrong_losses(y_hat: np.ndarray) -> dict[str, dict[str, list[float]]]:
+    """Per-instance losses under the mistakes a TA names, each computed by running it:
+    misconception id -> {loss name: values}."""
+    y = np.array(Y)
+    yh = 2 * y - 1
+    y_clas = (y_hat >= 0.5).astype(float)
+    return {
+        "log_base_2": {"loss_ec": (-(y * np.log2(y_hat + EPS)
+                                     + (1 - y) * np.log2(1 - y_hat + EPS))).tolist()},
+        "log_base_10": {"loss_ec": (-(y * np.log10(y_hat + EPS)
+                                      + (1 - y) * np.log10(1 - y_hat + EPS))).tolist()},
+        "absolute_instead_of_squared": {"loss_qu": np.abs(y - y_hat).tolist()},
+        "zero_one_inverted": {"loss_01": (y == y_clas).astype(float).tolist()},
+        "hinge_without_rescaling": {"loss_hi": np.maximum(0.0, 1 - yh * y_hat).tolist()},
+        "mean_instead_of_per_instance": {k: float(np.mean(v)) for k, v in losses(y, y_hat, yh).items()},
+    }
+
+
 def run(profile: Profile | None = None, seeding: str = "deterministic",
         progress: Progress = silent) -> dict[str, Any]:
-    """Exercise 1's numbers: converged fit (the sheet), default-tolerance fit, 0/1-hinge variant."""
+    """Exercise 1's numbers: converged fit (the sheet), default-tolerance fit, and the wrong
+    variants (0/1 hinge; ``predict`` labels or class-0 probabilities as y_hat; other mistakes)."""
+    from sklearn.linear_model import LogisticRegression
+
     y = np.array(Y)
     yh = 2 * y - 1
     progress("ex1: logistic regression")
     converged = fit_probabilities(tol=1e-8)
     default_tol = fit_probabilities(tol=1e-4)
+    x = np.array(X).reshape(-1, 1)
+    labels = LogisticRegression(solver="lbfgs", tol=1e-8).fit(x, y).predict(x).astype(float)
     return {
         "exercise": 1,
         "reference": _summary(converged, yh),
         "variants": {
             "default_tolerance": _summary(default_tol, yh),
             "hinge_01_labels": _summary(converged, y),
+            "predict_instead_of_proba": _summary(labels, yh),
+            "proba_of_class_0": _summary(1.0 - converged, yh),
+            **{k: {"per_instance": v} for k, v in wrong_losses(converged).items()},
         },
     }

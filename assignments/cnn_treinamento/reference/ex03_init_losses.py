@@ -34,5 +34,11 @@ def run(profile: Profile | None = None, seeding: str = "deterministic",
                 "loss_ec": float(-np.log(0.2)),
                 "loss_qu": float(np.sum(qu_terms)),
             },
+            "log_base_2": {"loss_ec": float(-np.sum(y * np.log2(yh + 0.00001)))},
+            "log_base_10": {"loss_ec": float(-np.sum(y * np.log10(yh + 0.00001)))},
+            # the binary cross-entropy's terms summed over the classes
+            "binary_cross_entropy_terms": {"loss_ec": float(-np.sum(
+                y * np.log(yh + 0.00001) + (1 - y) * np.log(1 - yh + 0.00001)))},
+            "quadratic_true_class_only": {"loss_qu": float((1.0 - yh[-1]) ** 2)},
         },
     }

@@ -13,6 +13,10 @@ from .boston import (
     exp_decay_scheduler,
     is_dead_output,
     load_normalised,
+    network_variants,
+    normalisation_variants,
+    schedule,
+    zero_predictor,
 )
 from .seeding import seed_before_network
 
@@ -79,3 +83,23 @@ def run(profile: Profile, seeding: str, progress: Progress = silent) -> dict[str
     facts = verdict(a, b)
     return {"exercise": 7, "A": a, "B": b, "facts": facts, "supports": supported_letters(facts),
             "data": data_fingerprint()}
+
+
+def variants(profile: Profile, progress: Progress = silent) -> dict[str, Any]:
+    """The named wrong variants and honest degenerate outcomes of exercise 7, each computed by
+    running it (no training needed): the constant-zero predictor, model B's learning-rate
+    schedules, other networks, other normalisations."""
+    progress("ex7: variants")
+    epochs = profile.ex7_epochs
+    return {
+        "exercise": 7,
+        "zero_predictor": zero_predictor(),
+        "learning_rate": {
+            "scheduler_not_rounded": schedule(epochs, 10, 0.05, 0.02, rounded=False),
+            "decay_from_first_epoch": schedule(epochs, 0, 0.05, 0.02),
+            "decay_start_off_by_one": schedule(epochs, 11, 0.05, 0.02),
+            "schedule_of_exercise_8": schedule(epochs, 6, 0.1, 0.02),
+        },
+        "networks": network_variants(13),
+        "normalisation": normalisation_variants(),
+    }

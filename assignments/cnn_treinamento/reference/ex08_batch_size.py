@@ -9,7 +9,15 @@ import numpy as np
 
 from autograder.sdk import Profile, Progress, epoch_callback, keras_model, silent
 
-from .boston import dense_network, exp_decay_scheduler, is_dead_output, load_normalised
+from .boston import (
+    dense_network,
+    exp_decay_scheduler,
+    is_dead_output,
+    load_normalised,
+    network_variants,
+    schedule,
+    zero_predictor,
+)
 from .seeding import seed_before_network
 
 
@@ -51,7 +59,9 @@ def run(profile: Profile, seeding: str, progress: Progress = silent) -> dict[str
                   callbacks=[exp_decay_scheduler(start_epoch=6, rate=0.1),
                              epoch_callback(f"ex8 batch {batch_size}", epochs, progress)])
         score = model.evaluate(x_test, y_test, verbose=0)
+        train = model.evaluate(x_train, y_train, verbose=0)
         results[str(batch_size)] = {
+            "train_mse": float(train[0]),
             "epochs": epochs,
             "model": keras_model(model),
             "test_mse": float(score[0]),
@@ -65,4 +75,26 @@ def run(profile: Profile, seeding: str, progress: Progress = silent) -> dict[str
         "by_batch": results,
         "ranking": two_best_two_worst(mse),
         "supports": supported_letters(mse),
+    }
+
+
+def variants(profile: Profile, progress: Progress = silent) -> dict[str, Any]:
+    """Exercise 8's named wrong variants and honest degenerate outcome, computed without
+    training: the constant-zero predictor's test MSE, the last model's learning rate without
+    the scheduler (or with exercise 7's), epochs from other formulas, other networks."""
+    progress("ex8: variants")
+    last = profile.ex8_batches[-1]
+    return {
+        "exercise": 8,
+        "zero_predictor": zero_predictor(),
+        "final_learning_rate": {
+            "reference": schedule(epochs_for(last), 6, 0.1, 0.02)[-1],
+            "scheduler_not_passed": 0.02,
+            "schedule_of_exercise_7": schedule(epochs_for(last), 10, 0.05, 0.02)[-1],
+        },
+        "epochs": {
+            "epochs_without_512": {str(b): int(np.log2(b)) for b in profile.ex8_batches},
+            "epochs_of_exercise_7": {str(b): 50 for b in profile.ex8_batches},
+        },
+        "networks": network_variants(13),
     }

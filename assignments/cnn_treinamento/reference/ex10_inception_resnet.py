@@ -43,11 +43,11 @@ def inception_module(layer_in: Any, f1: int, f2_in: int, f2_out: int, f3_in: int
     return concatenate([conv1, conv3, conv5, pool], axis=-1)
 
 
-def residual_block(layer_in: Any, n_filters: int) -> Any:
+def residual_block(layer_in: Any, n_filters: int, projection: bool = True) -> Any:
     from keras.layers import Activation, Conv2D, add
 
     merge_input = layer_in
-    if layer_in.shape[-1] != n_filters:
+    if projection and layer_in.shape[-1] != n_filters:
         merge_input = Conv2D(n_filters, (1, 1), padding="same", activation="relu")(layer_in)
     conv1 = Conv2D(n_filters, (3, 3), padding="same", activation="relu")(layer_in)
     conv2 = Conv2D(n_filters, (3, 3), padding="same", activation="linear")(conv1)
@@ -69,15 +69,16 @@ def inception_net(input_shape: tuple[int, int, int] = (28, 28, 1), num_classes: 
     return keras.models.Model(inputs=inp, outputs=out)
 
 
-def res_net(input_shape: tuple[int, int, int] = (28, 28, 1), num_classes: int = 10) -> Any:
-    """186,058 parameters."""
+def res_net(input_shape: tuple[int, int, int] = (28, 28, 1), num_classes: int = 10,
+            projection: bool = True) -> Any:
+    """186,058 parameters (without the first block's 1×1 projection: 185,930)."""
     import keras
     from keras.layers import GlobalAveragePooling2D, Input, MaxPooling2D
 
     inp = Input(shape=input_shape)
     x = inp
     for _ in range(3):
-        x = residual_block(x, 64)
+        x = residual_block(x, 64, projection)
         x = MaxPooling2D((2, 2), strides=(2, 2), padding="same")(x)
     flat = GlobalAveragePooling2D()(x)
     out = keras.layers.Dense(num_classes, activation="softmax")(flat)
@@ -151,3 +152,19 @@ def run(profile: Profile, seeding: str, progress: Progress = silent) -> dict[str
         "facts": f,
         "supports": supported_letters(f),
     }
+
+
+def variants(profile: Profile, progress: Progress = silent) -> dict[str, Any]:
+    """Exercise 10's named wrong variants, built (not trained): a residual block without its 1×1
+    projection (the sum broadcasts the single input channel), and the batches per epoch of
+    training on all 60,000 images."""
+    from autograder.sdk import keras_model
+
+    progress("ex10: variants")
+    out: dict[str, Any] = {"exercise": 10, "steps": {
+        "trained_on_all_images": int(np.ceil(60000 / profile.ex10_batch_size))}}
+    try:
+        out["networks"] = {"residual_without_projection": keras_model(res_net(projection=False))}
+    except Exception as exc:  # Keras refusing the sum is itself the outcome: an error, no count
+        out["networks"] = {"residual_without_projection_error": f"{type(exc).__name__}: {exc}"}
+    return out

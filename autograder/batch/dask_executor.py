@@ -1,0 +1,409 @@
+"""Grading on a Dask distributed cluster: ``DaskExecutor`` implements the ``Executor`` protocol of
+``autograder.batch.executors``, so ``runner.grade_batch`` stays one code path.
+
+    client (grade-batch)                       worker (``dask worker``, or a LocalCluster's)
+    ---------------------                      ------------------------------------------------
+    register GraderWorkerPlugin        ---->   check_worker: grader version, assignment, datasets,
+                                               bubblewrap; one line (log + event topic); leave if unfit
+    submit(job): notebook bytes +      ---->   _grade_on_worker: verify both sha256, grade in a fresh
+      the key task "answer-key-<sha256>"       process (same sandbox as locally), return result + log
+    write result + log (atomically)    <----
+    Outcome -> progress, summary, gradebook
+
+A worker that dies mid-task has the task run again elsewhere by Dask itself; after Dask's
+``distributed.scheduler.allowed-failures`` deaths the task fails with ``KilledWorker`` and the
+submission gets a ``grader_error`` result (no queue of our own).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import shutil
+import sys
+import threading
+import time
+from concurrent.futures import CancelledError, Future
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from autograder.batch.executors import _death
+from autograder.batch.jobs import GradeFn, Job, Outcome, record_error
+
+# ----------------------------------------------------------------------------- Dask distributed
+
+DASK_TOPIC = "dl-autograder"  # the scheduler's event topic where workers say whether they can grade
+GRADING_MEMORY_BYTES = int(1.5 * 1024**3)  # one grading at a time needs about this much (with its kernel)
+_LOG_TAIL = 1_000_000  # bytes of a job's log sent back to the client
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+@dataclass(frozen=True)
+class WorkerCheck:
+    """What one Dask worker found before taking work: can it grade this assignment, and how."""
+
+    ready: bool
+    line: str  # one line for the TA: how it will grade, or why it cannot
+    assignment_root: str = ""
+    datasets_dir: str = ""
+    slots: int = 0
+
+
+def check_worker(assignment_path: str, assignment_name: str, contract_sha256: str, backend: str,
+                 grader_version: str, nthreads: int = 1, memory_limit: int | None = None) -> WorkerCheck:
+    """On a worker: the grader version, the assignment (its folder, else installed by name, with the
+    same contract), the datasets in the Keras cache (verified) and, unless ``backend`` is "none",
+    bubblewrap. Never raises: a problem is the check's ``line``."""
+    from autograder import __version__, data
+    from autograder.assignment import load_assignment
+    from autograder.errors import AutograderError
+
+    if __version__ != grader_version:
+        return WorkerCheck(False, f"grader version {__version__} here, the batch needs {grader_version}: "
+                                  f"install the same dl-autograder on every worker")
+    try:
+        spec = assignment_path if Path(assignment_path).is_dir() else assignment_name
+        assignment = load_assignment(spec)
+        if assignment.contract_sha256 != contract_sha256:
+            return WorkerCheck(False, f"the assignment {assignment_name!r} here ({assignment.root}) has "
+                                      f"another contract (sha256 {assignment.contract_sha256[:12]}…, the "
+                                      f"batch's is {contract_sha256[:12]}…): install the same version")
+        datasets = data.verify_cache(assignment.datasets)
+    except AutograderError as exc:
+        return WorkerCheck(False, _one_line(exc.message()))
+    notes = []
+    if backend != "none":
+        import shutil as _shutil
+
+        from autograder.sandbox.bubblewrap import bubblewrap_problem
+
+        problem = bubblewrap_problem(_shutil.which("bwrap"), hasattr(os, "geteuid") and os.geteuid() == 0)
+        if problem is not None and backend == "bubblewrap":
+            return WorkerCheck(False, f"bubblewrap cannot run here ({_one_line(problem)}) and the batch "
+                                      f"asks for --backend bubblewrap: install bubblewrap (apt-get install "
+                                      f"bubblewrap) or allow user namespaces")
+        notes.append("bubblewrap" if problem is None else
+                     f"NO ISOLATION: bubblewrap cannot run here ({_one_line(problem)[:160]}); results say "
+                     f"what was not enforced")
+    else:
+        notes.append("no isolation (--backend none)")
+    slots = max(1, nthreads)
+    if memory_limit:
+        by_memory = max(1, memory_limit // GRADING_MEMORY_BYTES)
+        if by_memory < slots:
+            notes.append(f"WARNING: {nthreads} threads but memory for {by_memory} grading(s) "
+                         f"(~1.5 GB each): start it with --nthreads {by_memory}")
+    line = (f"ready: {slots} grading slot(s), {assignment.name} {assignment.version}, datasets verified in "
+            f"{datasets}, " + ", ".join(notes))
+    return WorkerCheck(True, line, str(assignment.root), str(datasets), slots)
+
+
+class GraderWorkerPlugin(WorkerPlugin):
+    """Registered on every worker of the cluster (also those that join later): the worker checks
+    that it can grade (``check_worker``) before it takes work, says so in one line (its log and the
+    scheduler's ``dl-autograder`` event topic, which the batch prints), and a worker that cannot
+    grade leaves the cluster rather than fail every submission sent to it."""
+
+    def __init__(self, name: str, assignment_path: str, assignment_name: str, contract_sha256: str,
+                 backend: str, grader_version: str) -> None:
+        self.name = name
+        self.args = (assignment_path, assignment_name, contract_sha256, backend, grader_version)
+        self.check: WorkerCheck | None = None
+
+    async def setup(self, worker: Any) -> None:
+        import asyncio
+        import functools
+        import logging
+
+        memory = getattr(getattr(worker, "memory_manager", None), "memory_limit", None)
+        run = functools.partial(check_worker, *self.args, nthreads=worker.state.nthreads,
+                                memory_limit=memory)
+        check = await asyncio.get_running_loop().run_in_executor(None, run)
+        self.check = check
+        logger = logging.getLogger("autograder.worker")
+        (logger.info if check.ready else logger.error)("dl-autograder: %s", check.line)
+        worker.log_event(DASK_TOPIC, {"plugin": self.name, "worker": worker.address, "ready": check.ready,
+                                      "line": check.line})
+        if not check.ready:  # after this registration has answered: leave the cluster, nanny included
+            reason = f"dl-autograder: {check.line}"
+            asyncio.get_running_loop().call_later(
+                0.5, lambda: asyncio.ensure_future(worker.close(nanny=True, reason=reason)))
+
+
+def _worker_check_of(dask_worker: Any, plugin: str) -> tuple[bool, str, int] | None:
+    check = getattr(dask_worker.plugins.get(plugin), "check", None)
+    return (check.ready, check.line, check.slots) if isinstance(check, WorkerCheck) else None
+
+
+def _allowed_failures(dask_scheduler: Any) -> int:
+    return int(dask_scheduler.allowed_failures)
+
+
+def _answer_key(data: bytes) -> bytes:
+    """A task whose Dask key is the answer key's sha256: the key's bytes travel once per worker."""
+    return data
+
+
+# the grading process: executors.remote_child_main, in a module that does not import Dask
+_CHILD = "from autograder.batch.executors import remote_child_main; remote_child_main()"
+
+
+def _grade_on_worker(job: Job, notebook: bytes, key: bytes, plugin: str,
+                     grade_fn: GradeFn | None) -> dict[str, Any]:
+    """The Dask task: check the key's and the notebook's sha256, grade in a fresh process in this
+    worker's scratch space, send back the result text and the log (the client writes them)."""
+    import hashlib
+    import subprocess
+    import tempfile
+
+    from distributed import Reschedule, get_worker
+
+    from autograder.fsutil import sha256_file, write_bytes_atomic
+
+    worker = get_worker()
+    check = getattr(worker.plugins.get(plugin), "check", None)
+    if check is None or not check.ready:
+        raise Reschedule()  # this worker cannot grade (it is leaving): another one will
+    if hashlib.sha256(key).hexdigest() != job.key_sha256:
+        raise RuntimeError(f"the answer key received has sha256 {hashlib.sha256(key).hexdigest()}, "
+                           f"not {job.key_sha256}")
+    if hashlib.sha256(notebook).hexdigest() != job.submission_sha256:
+        raise RuntimeError("the notebook received does not match its sha256")
+    base = Path(worker.local_directory) / "dl-autograder"
+    key_path = base / "keys" / f"{job.key_sha256}.json"
+    if not key_path.is_file() or sha256_file(key_path) != job.key_sha256:
+        write_bytes_atomic(key_path, key)
+    (base / "jobs").mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="job-", dir=base / "jobs"))
+    try:
+        (work / "submission.ipynb").write_bytes(notebook)
+        options = dict(job.options, datasets_dir=check.datasets_dir)
+        cache = options.get("cache_dir")
+        if cache and not (Path(cache).is_absolute() and Path(cache).parent.is_dir()):
+            options["cache_dir"] = str(base / "cache")  # another machine: this worker's own cache
+        local = dataclasses.replace(job, submission=str(work / "submission.ipynb"), key_path=str(key_path),
+                                    assignment=check.assignment_root, options=options,
+                                    result_path=str(work / "result.json"), log_path=str(work / "log.txt"))
+        answer_path = work / "answer.pickle"
+        started = time.monotonic()
+        with open(work / "log.txt", "wb") as log:
+            proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=log,
+                                    stderr=subprocess.STDOUT, process_group=0)
+            proc.communicate(pickle.dumps((local, grade_fn, os.getpid(), str(answer_path))))
+        seconds = time.monotonic() - started
+        kind, payload = (pickle.loads(answer_path.read_bytes()) if answer_path.is_file()
+                         else ("error", _death(proc.returncode)))
+        log_bytes = (work / "log.txt").read_bytes()[-_LOG_TAIL:]
+        return {"kind": kind, "payload": payload, "seconds": seconds, "worker": worker.address,
+                "log": log_bytes.decode("utf-8", errors="replace")}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def parse_cluster(spec: str) -> int | None:
+    """``local:N`` -> N; ``local`` -> None (the default number of workers)."""
+    kind, _, n = spec.partition(":")
+    if kind != "local" or (n and not n.isdigit()) or n == "0":
+        raise ValueError(f"--cluster must be local or local:N (N workers on this machine), got {spec!r}")
+    return int(n) if n else None
+
+
+class DaskExecutor:
+    """Each job a task on a Dask distributed cluster: ``scheduler`` (``tcp://HOST:PORT``,
+    ``tls://...``; TLS settings come from Dask's configuration) or ``local_workers`` (a
+    ``LocalCluster`` of that many single-threaded worker processes on this machine).
+
+    * Workers grade in a fresh process per submission with the same sandbox as the local pool.
+      Each worker checks first that it can grade (``GraderWorkerPlugin``) and says so in one line.
+    * The submission's bytes and the answer key (a task named by its sha256) travel with the task;
+      the worker verifies both hashes. Results come back to this process, which alone writes
+      them (atomically), so a result is written once per submission whatever happens to workers.
+    * A worker that dies mid-task (killed, out of memory) has its task run again elsewhere by Dask;
+      after Dask's ``allowed-failures`` such deaths (a submission that kills its workers) the
+      task fails with ``KilledWorker`` and the submission gets a ``grader_error`` result.
+    """
+
+    def __init__(self, *, assignment: Any, backend: str = "auto", scheduler: str | None = None,
+                 local_workers: int | None = None, grade_fn: GradeFn | None = None,
+                 max_tries: int = 3, echo: Any = None, timeout: float = 60.0) -> None:
+        import dask
+        from distributed import Client, LocalCluster
+
+        from autograder import __version__
+        from autograder.batch import BatchError
+
+        if (scheduler is None) == (local_workers is None):
+            raise ValueError("pass either scheduler or local_workers")
+        self._echo = echo or (lambda line: print(line, file=sys.stderr, flush=True))
+        self._grade_fn = grade_fn
+        self._cluster: Any = None
+        if local_workers is not None:
+            # one task per free thread on each worker, so that a dying worker costs a try only to what
+            # it was running; max_tries deaths of its workers make a submission a grader_error
+            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
+                                  "distributed.scheduler.allowed-failures": max(0, max_tries - 1)}):
+                self._cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
+                                             host="127.0.0.1", dashboard_address=None)
+            scheduler = self._cluster.scheduler_address
+        try:
+            self.client = Client(scheduler, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            self._close_cluster()
+            raise BatchError(f"Cannot reach the Dask scheduler at {scheduler}: {exc}",
+                             fix="start it (`dask scheduler`) and check the address, port and TLS "
+                                 "settings (README: distributed grading).") from exc
+        self.plugin = f"dl-autograder-{assignment.name}-{assignment.contract_sha256[:12]}"
+        self._lock = threading.Lock()
+        self._pending: dict[str, tuple[Any, Future[Outcome]]] = {}
+        self._keys: dict[str, Any] = {}
+        self._cancelled = False
+        self._seen: set[str] = set()
+        try:
+            self.client.subscribe_topic(DASK_TOPIC, self._on_event)
+            self.client.register_plugin(GraderWorkerPlugin(
+                self.plugin, str(assignment.root), assignment.name, assignment.contract_sha256, backend,
+                __version__), name=self.plugin)
+            self.slots = self._wait_for_ready(timeout)
+            self.allowed_failures = self.client.run_on_scheduler(_allowed_failures)
+        except BaseException:
+            self.shutdown()
+            raise
+
+    # -- setup ------------------------------------------------------------------------------
+    def _on_event(self, event: Any) -> None:
+        _, msg = event
+        if isinstance(msg, dict) and msg.get("plugin") == self.plugin and msg.get("worker") not in self._seen:
+            self._seen.add(msg["worker"])
+            self._say(msg["worker"], bool(msg.get("ready")), str(msg.get("line", "")))
+
+    def _say(self, worker: str, ready: bool, line: str) -> None:
+        self._echo(f"dask worker {worker}: {line}" + ("" if ready else " (it leaves the cluster)"))
+
+    def _wait_for_ready(self, timeout: float) -> int:
+        from autograder.batch import BatchError
+
+        deadline = time.monotonic() + timeout
+        problems: dict[str, str] = {}
+        while True:
+            try:
+                self.client.wait_for_workers(1, timeout=max(1.0, deadline - time.monotonic()))
+                checks = self.client.run(_worker_check_of, plugin=self.plugin, on_error="return")
+            except (OSError, TimeoutError):
+                checks = {}
+            slots = 0
+            for worker, check in checks.items():
+                if not isinstance(check, tuple):
+                    continue
+                ready, line, worker_slots = check
+                if worker not in self._seen:
+                    self._seen.add(worker)
+                    self._say(worker, ready, line)
+                if ready:
+                    slots += worker_slots
+                else:
+                    problems[worker] = line
+            if slots:
+                return slots
+            if time.monotonic() > deadline:
+                detail = "; ".join(f"{w}: {p}" for w, p in problems.items()) or "no worker connected"
+                raise BatchError(f"No Dask worker can grade this batch ({detail}).",
+                                 fix="fix what the workers say (README: distributed grading), or "
+                                     "grade on this machine without --scheduler/--cluster.")
+            time.sleep(0.5)
+
+    # -- the Executor protocol --------------------------------------------------------------
+    def submit(self, job: Job) -> Future[Outcome]:
+        import uuid
+
+        from autograder.naming import safe_name
+
+        future: Future[Outcome] = Future()
+        key_future = self._keys.get(job.key_sha256)
+        if key_future is None:
+            data = Path(job.key_path).read_bytes()
+            import hashlib
+
+            if hashlib.sha256(data).hexdigest() != job.key_sha256:
+                raise RuntimeError(f"the answer key {job.key_path} changed while the batch was running")
+            key_future = self.client.submit(_answer_key, data, key=f"answer-key-{job.key_sha256}", pure=True)
+            self._keys[job.key_sha256] = key_future
+        notebook = Path(job.submission).read_bytes()
+        task = self.client.submit(_grade_on_worker, job, notebook, key_future, self.plugin, self._grade_fn,
+                                  key=f"grade-{safe_name(job.who.id)}-{uuid.uuid4().hex[:8]}", pure=False)
+        with self._lock:
+            self._pending[str(task.key)] = (task, future)
+        task.add_done_callback(lambda t: self._finish(t, job, future))
+        return future
+
+    def _finish(self, task: Any, job: Job, future: Future[Outcome]) -> None:
+        """In Dask's callback thread: write the result (and log) of a finished task; one per job."""
+        import json
+
+        from distributed import KilledWorker
+
+        from autograder.fsutil import write_atomic
+
+        with self._lock:
+            self._pending.pop(str(task.key), None)
+        if future.done():
+            return
+        try:
+            if task.cancelled() or self._cancelled:
+                future.set_exception(CancelledError())
+                return
+            if task.status == "error":
+                exc = task.exception()
+                if isinstance(exc, KilledWorker):
+                    reason = (f"every Dask worker that graded it died ({exc.allowed_failures + 1} tries, "
+                              f"the last on {exc.last_worker.address}; Dask's allowed-failures is "
+                              f"{exc.allowed_failures}): it may exhaust the memory or kill its worker")
+                else:
+                    reason = f"the Dask task failed: {type(exc).__name__}: {exc}"
+                future.set_result(record_error(job, reason, 0.0))
+                return
+            out = task.result()
+            write_atomic(Path(job.log_path), f"graded on the Dask worker {out['worker']}\n{out['log']}")
+            if out["kind"] != "result":
+                future.set_result(record_error(job, out["payload"], out["seconds"]))
+                return
+            text = out["payload"]
+            write_atomic(Path(job.result_path), text)
+            d = json.loads(text)
+            future.set_result(Outcome(job.who.id, d["status"], d["score"], d["max_score"], out["seconds"]))
+        except BaseException as exc:  # the runner turns it into a grader_error result
+            if not future.done():
+                future.set_exception(exc)
+
+    def shutdown(self, cancel: bool = False) -> None:
+        client = getattr(self, "client", None)
+        if client is not None and client.status not in ("closing", "closed"):
+            if cancel:
+                self._cancelled = True
+                with self._lock:
+                    pending = list(self._pending.values())
+                client.cancel([t for t, _ in pending], force=True)
+                for _, f in pending:
+                    if not f.done():
+                        f.set_exception(CancelledError())
+            client.close()
+        self._close_cluster()
+
+    def _close_cluster(self) -> None:
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.shutdown(cancel=exc is not None)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the gradebook (``env.py``, ``versions/``); run by ``store.migrate``."""

@@ -1,0 +1,223 @@
+"""Benchmark of distributed grading and of the comparison with otter-grader. Not a test: it prints
+figures and says what was measured, side by side in one run.
+
+    .venv/bin/python bench/dask_bench.py [--assignment cnn_treinamento] [--only cheap|full]
+        [--otter-python .venv-otter/bin/python]
+
+The classes are the assignment's example class (``example.toml``, smoke profile, Moodle layout):
+
+* ``full``: the example class as ``autograder example`` grades it (exercise 10 trains CNNs);
+* ``cheap``: the same students answering only the exercises that train nothing (1-6 and 9 for
+  cnn_treinamento: the answer and letter cells of the others are removed; our grader restores
+  their given cells, as it does for any student).
+
+1. Dask, a LocalCluster of 1 worker vs 2 workers (one thread each), for each class: wall time and
+   the throughput ratio (1 worker / 2 workers), with the load average before and after;
+2. ``otter run`` of the cheap class (otter's own notebook format: the solution ``otter assign``
+   writes, with the cells of the training exercises removed), as many at once as our 2 workers,
+   against our 2-worker batch of the cheap class: wall time ratio otter / ours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from autograder import data
+from autograder.api import GradeOptions
+from autograder.assignment import Assignment, load_assignment
+from autograder.authoring import notebook
+from autograder.batch.dask_executor import DaskExecutor
+from autograder.batch.runner import grade_batch
+from autograder.example import submissions
+
+TRAINING = ("ex7", "ex8", "ex10")  # cnn_treinamento's exercises that train models (the others: --expensive)
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f}/{five:.2f}/{fifteen:.2f}"
+
+
+def write_class(a: Assignment, folder: Path, expensive: tuple[str, ...]) -> Path:
+    """The example class, Moodle layout; with ``expensive``, those exercises' answers removed."""
+    example = a.example()
+    assert example is not None, f"{a.name} has no example class"
+    solution = notebook(a, "solution", example.profile)
+    for name, raw in submissions(example, solution, a.contract).items():
+        s = next(s for s in example.students if s.name == name)
+        target = folder / f"{s.name}_{s.participant}_assignsubmission_file_" / "exercicios.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if expensive and not s.truncate:
+            nb = nbformat.reads(raw.decode(), as_version=4)
+            nb.cells = [
+                c
+                for c in nb.cells
+                if not (
+                    c.metadata.get("autograder", {}).get("exercise") in expensive
+                    and c.metadata.get("autograder", {}).get("role") in ("answer", "letter")
+                )
+            ]
+            raw = nbformat.writes(nb).encode()
+        target.write_bytes(raw)
+    return folder
+
+
+def timed_dask(
+    subs: Path, out: Path, a: Assignment, workers: int, options: GradeOptions
+) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    executor = DaskExecutor(
+        assignment=a, local_workers=workers, backend=options.backend, echo=lambda line: None
+    )
+    setup = time.perf_counter() - t0
+    summary = grade_batch(
+        subs,
+        a.key_path(a.example().profile),
+        out,
+        assignment=a,  # type: ignore[union-attr]
+        executor=executor,
+        options=options,
+    )
+    wall = time.perf_counter() - t0
+    statuses: dict[str, int] = {}
+    for r in summary.rows:
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+    return wall, (setup, statuses, sum(r.score for r in summary.rows))
+
+
+def otter_cheap_notebook(
+    otter_python: str, a: Assignment, tmp: Path, expensive: tuple[str, ...]
+) -> tuple[Path, Path]:
+    """``otter assign`` of the assignment's otter master; its solution notebook without the cells
+    of the ``expensive`` exercises (matched to our solution's cells by their code)."""
+    from autograder.export.otter import write_master
+
+    profile = a.profile(a.example().profile)  # type: ignore[union-attr]
+    master = write_master(a, tmp / "otter-master", profile, a.key_path(profile.name))
+    subprocess.run(
+        [otter_python, "-m", "otter", "assign", str(master), str(tmp / "otter-dist")],
+        cwd=master.parent,
+        check=True,
+        capture_output=True,
+    )
+    solution = next((tmp / "otter-dist" / "autograder").glob("*.ipynb"))
+    zip_path = next((tmp / "otter-dist" / "autograder").glob("*.zip"))
+    ours = notebook(a, "solution", profile.name)
+    owner = [
+        (c.metadata.get("autograder", {}).get("exercise"), c.source.strip())
+        for c in ours.cells
+        if c.cell_type == "code" and c.source.strip()
+    ]
+    parts = {p.id for e in a.contract.exercises if e.id in expensive for p in e.parts}
+    nb = nbformat.read(solution, as_version=4)
+    kept = []
+    for c in nb.cells:
+        if c.cell_type == "code":
+            src = c.source
+            ex = next((e for e, s in owner if s and (s in src or src.strip() in s)), None)
+            if ex in expensive or any(f'"{p}"' in src or f"'{p}'" in src for p in parts):
+                continue
+        kept.append(c)
+    nb.cells = kept
+    cheap = tmp / "otter-cheap.ipynb"
+    nbformat.write(nb, cheap)
+    return cheap, zip_path
+
+
+def timed_otter(
+    otter_python: str, zip_path: Path, nb: Path, n: int, workers: int, tmp: Path
+) -> tuple[float, int]:
+    inputs = []
+    for i in range(n):
+        copy_ = tmp / "otter-in" / f"s{i}" / nb.name
+        copy_.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(nb, copy_)
+        inputs.append(copy_)
+
+    def run(path: Path) -> int:
+        out = tmp / "otter-out" / path.parent.name
+        out.mkdir(parents=True, exist_ok=True)
+        return subprocess.run(
+            [otter_python, "-m", "otter", "run", "--no-logo", "-a", str(zip_path), "-o", str(out), str(path)],
+            capture_output=True,
+        ).returncode
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        failures = sum(code != 0 for code in pool.map(run, inputs))
+    return time.perf_counter() - t0, failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--assignment", default="cnn_treinamento")
+    ap.add_argument("--only", choices=["cheap", "full"], default=None)
+    ap.add_argument("--otter-python", default=None, help="an interpreter that can import otter")
+    ap.add_argument("--expensive", nargs="*", default=list(TRAINING), help="exercise ids that train models")
+    args = ap.parse_args(argv)
+    a = load_assignment(args.assignment)
+    example = a.example()
+    assert example is not None
+    options = GradeOptions(datasets_dir=data.verify_cache(a), time_overrides=dict(example.time_overrides))
+    expensive = tuple(args.expensive)
+    print(
+        f"{a.name}: example class of {len(example.students)} ({example.profile} profile), "
+        f"{os.cpu_count()} cores, {load()}"
+    )
+    with tempfile.TemporaryDirectory(prefix="dask-bench-") as tmp_:
+        tmp = Path(tmp_)
+        ours_cheap_2 = None
+        classes = [c for c in ("cheap", "full") if args.only in (None, c)]
+        for kind in classes:
+            subs = write_class(a, tmp / f"class-{kind}", expensive if kind == "cheap" else ())
+            walls = {}
+            for workers in (1, 2):
+                before = load()
+                wall, (setup, statuses, total) = timed_dask(
+                    subs, tmp / f"out-{kind}-{workers}", a, workers, options
+                )
+                walls[workers] = wall
+                print(
+                    f"1. {kind:5} class, Dask LocalCluster {workers} worker(s): {wall:7.1f} s (cluster start "
+                    f"{setup:.1f} s) {statuses}, total score {total:g}; {before} -> {load()}"
+                )
+            print(f"   {kind} class: throughput 2 workers / 1 worker = {walls[1] / walls[2]:.2f}x")
+            if kind == "cheap":
+                ours_cheap_2 = walls[2]
+        # absolute, not resolved: a venv's python is a symlink
+        otter_python = os.path.abspath(args.otter_python) if args.otter_python else None
+        if ours_cheap_2 is None:
+            return 0
+        if (
+            not otter_python
+            or subprocess.run([otter_python, "-c", "import otter"], capture_output=True).returncode != 0
+        ):
+            print(
+                "2. otter: pass --otter-python (an interpreter with otter, e.g. .venv-otter/bin/python); "
+                "skipped"
+            )
+            return 0
+        cheap_nb, zip_path = otter_cheap_notebook(otter_python, a, tmp, expensive)
+        before = load()
+        otter, failures = timed_otter(otter_python, zip_path, cheap_nb, len(example.students), 2, tmp)
+        print(
+            f"2. otter run of the cheap class ({len(example.students)} notebooks, 2 at once): {otter:7.1f} s "
+            f"({failures} failures); {before} -> {load()}"
+        )
+        print(f"   wall time otter / ours (Dask, 2 workers) = {otter / ours_cheap_2:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":  # Dask's workers are spawned: they import this file and must not re-run it
+    sys.exit(main())
