@@ -24,6 +24,10 @@ from autograder.export import otter as otter_export
 from tests.common import CNN, CONTRACT, FULL, REPO, SMOKE, SMOKE_KEY
 
 KEY = SMOKE_KEY
+# checks of the student's source code (kind "source") read no variable: otter cannot test them, so
+# the master leaves them, and their points, out (autograder/export/otter.py)
+SOURCE_POINTS = sum(c.points for e in CONTRACT.exercises for c in e.checks if c.kind == "source")
+OTTER_MAX = CONTRACT.max_score - SOURCE_POINTS
 OTTER_TIMEOUT_S = 1200
 
 
@@ -78,11 +82,8 @@ def test_one_question_per_part_with_balanced_blocks(master: nbformat.NotebookNod
             assert stack and stack.pop() == m.group(2)
     assert not stack
     assert [q for q, _ in questions] == [p.id for e in CONTRACT.exercises for p in e.parts]
-    # checks of the student's source code (kind "source") read no variable: otter cannot test
-    # them, so the master leaves them and their points out (autograder/export/otter.py)
-    source_points = sum(c.points for e in CONTRACT.exercises for c in e.checks if c.kind == "source")
-    assert source_points > 0
-    assert math.isclose(sum(p for _, p in questions), CONTRACT.max_score - source_points)
+    assert SOURCE_POINTS > 0
+    assert math.isclose(sum(p for _, p in questions), OTTER_MAX)
 
 
 def test_every_check_has_one_hidden_test_and_no_test_reveals_a_public_value(
@@ -188,7 +189,7 @@ def test_otter_assign_accepts_the_master(assigned: Path) -> None:
 def test_otter_run_gives_the_untouched_student_notebook_zero(
         otter: str, assigned: Path, keras_home: Path, tmp_path: Path) -> None:
     result = grade(otter, assigned, assigned / "student" / "cnn_treinamento.ipynb", tmp_path)
-    assert result["max"] == pytest.approx(CONTRACT.max_score)
+    assert result["max"] == pytest.approx(OTTER_MAX)
     assert result["score"] == 0, [(t["name"], t["score"]) for t in result["tests"] if t["score"]]
 
 
@@ -200,4 +201,4 @@ def test_otter_run_gives_the_solution_full_marks(
     result = grade(otter, assigned, assigned / "autograder" / "cnn_treinamento.ipynb", tmp_path)
     missed = [(t["name"], t["score"], t["output"][-500:]) for t in result["tests"]
               if t["score"] != t["max_score"]]
-    assert result["score"] == pytest.approx(CONTRACT.max_score), missed
+    assert result["score"] == pytest.approx(OTTER_MAX), missed

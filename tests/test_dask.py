@@ -244,7 +244,9 @@ def test_a_class_on_two_workers_a_worker_killed_and_a_submission_that_kills_work
         and "2 tries" in poison.message
         and "allowed-failures" in poison.message
     )
-    assert counts(batch["counter"])["veneno"] == 2  # tried twice, then given up (not a stalled batch)
+    # tried at most twice, then given up (not a stalled batch): Dask counts every worker death
+    # while the task ran, so the worker this test kills on purpose may have been one of them
+    assert 1 <= counts(batch["counter"])["veneno"] <= 2
     assert sorted(p.stem for p in (batch["out"] / "results").glob("*.json")) == sorted(rows)
     assert attempts == len(rows) and sorted(grades) == sorted(students)  # none duplicated in the gradebook
 

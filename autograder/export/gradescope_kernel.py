@@ -26,9 +26,11 @@ import json
 import os
 import resource
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -107,6 +109,7 @@ class UserSandbox:
         self.python = python or sys.executable
         self.datasets_dir = datasets_dir
         self.log_path = log_path
+        self._staged: Path | None = None  # the readable copy of the datasets, while entered
         self._helper: subprocess.Popen[bytes] | None = None
         self._buffer = b""
         self.enforced: Mapping[str, str] = {
@@ -127,11 +130,29 @@ class UserSandbox:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> UserSandbox:
+        self._stage_datasets()
         self.restart()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+        if self._staged is not None:
+            shutil.rmtree(self._staged, ignore_errors=True)
+            self._staged = None
+
+    def _stage_datasets(self) -> None:
+        """A read-only copy of the datasets the kernel user can read: root's Keras cache (under
+        /root, or a private temporary folder) is not readable by another user."""
+        if self.datasets_dir is None or self._staged is not None:
+            return
+        staged = Path(tempfile.mkdtemp(prefix="ag-datasets-"))
+        shutil.copytree(self.datasets_dir, staged / "datasets", symlinks=False)
+        for folder, _dirs, files in os.walk(staged):
+            os.chmod(folder, 0o755)
+            for name in files:
+                os.chmod(Path(folder) / name, 0o444)
+        self._staged = staged
+        self.datasets_dir = staged / "datasets"
 
     def _spawn(self) -> None:
         spec = json.dumps({"limits": dataclasses.asdict(self.limits),
