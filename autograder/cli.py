@@ -5,14 +5,14 @@ from __future__ import annotations
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from autograder.errors import AutograderError, SubmissionError
 
 
-def _fail(exc: AutograderError) -> None:
+def _fail(exc: AutograderError) -> NoReturn:
     click.secho(f"error: {exc.message()}", fg="red", err=True)
     sys.exit(exc.exit_code)
 
@@ -136,6 +136,17 @@ def _resolve_assignment(assignment: str | None, key_path: Path | None = None,
         if name in installed():
             return load_assignment(name)
     return load_assignment(assignment)
+
+
+def _batch_assignment(assignment: str | None, key_path: Path | None, scheduler: str | None,
+                      cluster: str | None) -> Any:
+    """The assignment of a batch (``grade-batch``, ``regrade``); where it runs is one choice."""
+    if scheduler and cluster:
+        raise click.UsageError("pass --scheduler or --cluster, not both")
+    try:
+        return _resolve_assignment(assignment, key_path)
+    except AutograderError as exc:
+        _fail(exc)
 
 
 def _summary_lines(result: object, lang: str) -> list[str]:
@@ -271,12 +282,7 @@ def grade_batch_cmd(path: Path, assignment: str | None, key_path: Path | None, o
     from autograder.api import GradeOptions
     from autograder.batch.runner import cli_grade_batch
 
-    if scheduler and cluster:
-        raise click.UsageError("pass --scheduler or --cluster, not both")
-    try:
-        a = _resolve_assignment(assignment, key_path)
-    except AutograderError as exc:
-        _fail(exc)
+    a = _batch_assignment(assignment, key_path, scheduler, cluster)
     options = GradeOptions(backend=backend, time_factor=time_factor, time_floor_s=time_floor,
                            mode=mode, cache_dir=out / "cache" if mode == "fast" else None,
                            late_due=due or "", moodle_worksheet=str(worksheet or ""),
@@ -557,12 +563,7 @@ def regrade_cmd(path: Path | None, out: Path, gradebook: str | None, assignment:
     from autograder.api import GradeOptions
     from autograder.gradebook.cli import cli_regrade
 
-    if scheduler and cluster:
-        raise click.UsageError("pass --scheduler or --cluster, not both")
-    try:
-        a = _resolve_assignment(assignment, key_path)
-    except AutograderError as exc:
-        _fail(exc)
+    a = _batch_assignment(assignment, key_path, scheduler, cluster)
     out.mkdir(parents=True, exist_ok=True)
     options = GradeOptions(backend=backend, mode=mode, cache_dir=out / "cache" if mode == "fast" else None)
     try:

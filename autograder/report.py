@@ -34,7 +34,7 @@ from autograder.i18n import LANGUAGES, has_message, message_ids, render, transla
 from autograder.keymodel import AnswerKey, load_key
 from autograder.late import sentence as late_sentence
 from autograder.naming import safe_name, student_label
-from autograder.results import RESULT_SCHEMA, CheckResult, ExerciseResult, GradeResult, result_from_dict
+from autograder.results import CheckResult, ExerciseResult, GradeResult, read_result_file, result_from_dict
 
 Reveal = Literal["never", "after_due", "always"]
 Format = Literal["html", "md"]
@@ -766,14 +766,11 @@ def load_results(results_dir: Path, assignment: Assignment | None = None) -> Loa
     and so are results of another assignment than ``assignment`` (when given)."""
     results, skipped, foreign = [], [], []
     for path in sorted(Path(results_dir).glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            skipped.append(f"{path.name}: cannot be read ({exc})")
+        read = read_result_file(path)
+        if isinstance(read, str):
+            skipped.append(read)
             continue
-        if not isinstance(data, dict) or data.get("schema") != RESULT_SCHEMA:
-            skipped.append(f"{path.name}: not a grading result")
-            continue
+        _, data = read
         try:
             result = result_from_dict(data)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:

@@ -174,5 +174,18 @@ def validate(data: dict[str, Any]) -> list[str]:
             for e in validator.iter_errors(data)]
 
 
+def read_result_file(path: Path) -> tuple[str, dict[str, Any]] | str:
+    """A results folder's file as ``(text, data)`` when it is a grading result's JSON, else the
+    reason to skip it (one sentence, the file named), for the readers of a results folder."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"{Path(path).name}: cannot be read ({exc})"
+    if not isinstance(data, dict) or data.get("schema") != RESULT_SCHEMA:
+        return f"{Path(path).name}: not a grading result"
+    return text, data
+
+
 def load_result(path: Path) -> GradeResult:
     return result_from_dict(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from autograder.export import otter as otter_export
-from tests.common import CNN, CONTRACT, FULL, REPO, SMOKE, SMOKE_KEY
+from tests.common import CNN, CONTRACT, FULL, REPO, SMOKE, SMOKE_KEY, unavailable
 
 KEY = SMOKE_KEY
 # checks of the student's source code (kind "source") read no variable: otter cannot test them, so
@@ -140,7 +140,7 @@ def test_unknown_paths_are_refused() -> None:
 def otter() -> str:
     python = find_otter_python()
     if python is None:
-        pytest.skip("otter-grader is not importable (install it, or point $OTTER_PYTHON at an "
+        unavailable("otter-grader is not importable (install it, or point $OTTER_PYTHON at an "
                     "interpreter that has it, e.g. .venv-otter/bin/python)")
     return python
 

@@ -20,6 +20,7 @@ import yaml
 
 from autograder.assignment import load_assignment
 from autograder.export import otter as otter_export
+from tests.common import unavailable
 from tests.test_assignments_otter import find_otter_python
 
 
@@ -37,7 +38,7 @@ def test_the_master_pins_the_key_environment() -> None:
 def test_otter_assign_builds_a_zip_with_tensorflow_and_keras(tmp_path: Path) -> None:
     python = find_otter_python()
     if python is None:
-        pytest.skip("otter-grader is not importable (WITH_OTTER=1 bash setup.sh builds .venv-otter)")
+        unavailable("otter-grader is not importable (WITH_OTTER=1 bash setup.sh builds .venv-otter)")
     a = load_assignment("redes_densas")
     master = otter_export.write_master(a, tmp_path / "master", a.profile("smoke"), a.key_path("smoke"))
     done = subprocess.run([python, "-m", "otter", "assign", str(master), str(tmp_path / "dist")],

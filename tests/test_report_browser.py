@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from autograder import report
+from tests.common import unavailable
 from tests.test_report_fixtures import KEY_PATH, assignment_fixture, key_fixture, results_fixture  # noqa: F401
 
 CHROMIUM = next((p for p in (os.environ.get("CHROMIUM"), shutil.which("chromium"),
@@ -28,12 +29,15 @@ try:
 except ImportError:  # pragma: no cover - tornado comes with jupyter_client/ipykernel
     websocket_connect = None
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium, "
-                                                 "or set CHROMIUM=/path/to/chrome)"),
-    pytest.mark.skipif(websocket_connect is None, reason="tornado (websocket client) not installed"),
-]
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture(autouse=True)
+def _browser_available() -> None:
+    if CHROMIUM is None:
+        unavailable("Chromium not installed (apt-get install chromium, or set CHROMIUM=/path/to/chrome)")
+    if websocket_connect is None:
+        unavailable("tornado (websocket client) not installed")
 
 IMAGES_JS = """JSON.stringify({
   title: document.title,

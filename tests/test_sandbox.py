@@ -19,6 +19,7 @@ from autograder.errors import AutograderError
 from autograder.i18n import render
 from autograder.sandbox import CellRun, Limits, Sandbox
 from autograder.sandbox.bubblewrap import paths_to_hide
+from tests.common import unavailable
 
 REPO = Path(__file__).resolve().parents[1]
 MiB = 1024**2
@@ -32,7 +33,7 @@ def _text(run: CellRun) -> str:
 
 def _bubblewrap(limits: Limits, **kwargs: object) -> Sandbox:
     if shutil.which("bwrap") is None:
-        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
+        unavailable("bubblewrap is not installed (apt-get install bubblewrap)")
     # installed but unusable is a failure, not a skip: it would silently grade without isolation
     return Sandbox(limits, backend="bubblewrap", **kwargs)  # type: ignore[arg-type]
 

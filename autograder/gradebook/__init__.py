@@ -25,7 +25,6 @@ For a review UI (one ``Gradebook`` per process; every method is one transaction)
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,7 @@ from autograder.gradebook.models import Attempt, Comment, Override
 from autograder.gradebook.overrides import OverrideError, apply_overrides
 from autograder.gradebook.repository import Grade, History, NotFound, Recorded
 from autograder.gradebook.store import DEFAULT_NAME, GradebookError
-from autograder.results import RESULT_SCHEMA
+from autograder.results import read_result_file
 
 __all__ = ["DEFAULT_NAME", "Attempt", "Comment", "Grade", "Gradebook", "GradebookError", "History",
            "NotFound", "Override", "OverrideError", "Recorded", "apply_overrides", "open_gradebook"]
@@ -112,15 +111,11 @@ class Gradebook:
         recorded = already = 0
         skipped = []
         for path in sorted(Path(results_dir).glob("*.json")):
-            try:
-                text = path.read_text(encoding="utf-8")
-                d = json.loads(text)
-            except (OSError, UnicodeDecodeError, ValueError) as exc:
-                skipped.append(f"{path.name}: cannot be read ({exc})")
+            read = read_result_file(path)
+            if isinstance(read, str):
+                skipped.append(read)
                 continue
-            if not isinstance(d, dict) or d.get("schema") != RESULT_SCHEMA:
-                skipped.append(f"{path.name}: not a grading result")
-                continue
+            text, _ = read
             try:
                 r = self.record(text, origin=origin)
             except (ValueError, KeyError, TypeError) as exc:

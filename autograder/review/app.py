@@ -355,13 +355,7 @@ def submission_page(request: Request) -> Response:
     entry, history = found
     entries, pairs = st.class_data()
     names = {e.id: e.name for e in entries}
-    rows = views.select(
-        [
-            views.class_row(e, [p for p in pairs if e.id in (p.a, p.b)], names, st.assignment, st.lang)
-            for e in entries
-        ],
-        views.Query(),
-    )
+    rows = views.select(views.class_rows(entries, pairs, st.assignment, st.lang), views.Query())
     prev, nxt = records.neighbours(
         [r.student for r in rows], student, [r.student for r in rows if r.needs_review]
     )
@@ -407,14 +401,7 @@ def pair_page(request: Request) -> Response:
 def next_page(request: Request) -> Response:
     st = _state(request)
     entries, pairs = st.class_data()
-    names = {e.id: e.name for e in entries}
-    rows = views.select(
-        [
-            views.class_row(e, [p for p in pairs if e.id in (p.a, p.b)], names, st.assignment, st.lang)
-            for e in entries
-        ],
-        views.Query(),
-    )
+    rows = views.select(views.class_rows(entries, pairs, st.assignment, st.lang), views.Query())
     wanted = [r.student for r in rows if r.needs_review]
     current = request.query_params.get("after", "")
     _, nxt = records.neighbours([r.student for r in rows], current, wanted)

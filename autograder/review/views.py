@@ -401,6 +401,17 @@ class ClassView:
     t: Callable[..., str] = field(repr=False, compare=False, default=translate)
 
 
+def class_rows(entries: Sequence[Entry], pairs: Sequence[DuplicatePair], assignment: Assignment | None,
+               lang: str) -> list[ClassRow]:
+    """One row per student, each with the near-identical pairs it is part of."""
+    names = {e.id: e.name for e in entries}
+    per_student: dict[str, list[DuplicatePair]] = {}
+    for p in pairs:
+        per_student.setdefault(p.a, []).append(p)
+        per_student.setdefault(p.b, []).append(p)
+    return [class_row(e, per_student.get(e.id, ()), names, assignment, lang) for e in entries]
+
+
 def class_view(
     entries: Sequence[Entry],
     pairs: Sequence[DuplicatePair],
@@ -415,11 +426,7 @@ def class_view(
     """The class page. ``summary`` (the report's class summary of the graded results) may be passed
     when the caller keeps one; otherwise it is computed."""
     names = {e.id: e.name for e in entries}
-    per_student: dict[str, list[DuplicatePair]] = {}
-    for p in pairs:
-        per_student.setdefault(p.a, []).append(p)
-        per_student.setdefault(p.b, []).append(p)
-    rows = [class_row(e, per_student.get(e.id, ()), names, assignment, lang) for e in entries]
+    rows = class_rows(entries, pairs, assignment, lang)
     contract = assignment.contract if assignment is not None else None
     if contract is not None:
         exercises = tuple(
