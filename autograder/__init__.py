@@ -1,3 +1,3 @@
 """Sandboxed auto-grader for the 'CNN architectures and training deep networks' exercise sheet."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

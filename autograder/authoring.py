@@ -18,6 +18,8 @@ Regenerate the committed FULL-profile copies with ``autograder assignment build 
 
 from __future__ import annotations
 
+import ast
+import builtins
 import hashlib
 import json
 import re
@@ -404,10 +406,69 @@ def cell_metadata(cell: Cell) -> dict[str, Any]:
     return meta
 
 
+def _names(sources: Sequence[str]) -> tuple[set[str], set[str]]:
+    """(names bound or imported, names loaded) by the code (``ast`` only; a cell that does not
+    parse, e.g. an IPython magic, is left out)."""
+    bound: set[str] = set()
+    loaded: set[str] = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.add(node.name)
+            elif isinstance(node, ast.arg):
+                bound.add(node.arg)
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                bound.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return bound, loaded
+
+
+def undeclared_needs(cells: Sequence[Cell], contract: Contract) -> list[str]:
+    """Exercises whose executed cells use a name that only an earlier exercise binds, without
+    that exercise in the contract's ``needs``: the grader skips unanswered exercises, so the name
+    would be undefined there. Intro cells always run and count for every exercise."""
+    code = [c for c in cells if c.cell_type == "code" and c.role in ("given", "answer", "letter")]
+    intro = [c.source for c in cells if c.exercise == "intro" and c.cell_type == "code"
+             and c.role != "selfcheck"]
+    bound_by = {e.id: _names([c.source for c in code if c.exercise == e.id])[0] for e in contract.exercises}
+    problems = []
+    for k, e in enumerate(contract.exercises):
+        bound, loaded = _names([*intro, *(c.source for c in code if c.exercise == e.id)])
+        free = loaded - bound - set(dir(builtins))
+        needed, stack = set(), list(e.needs)
+        while stack:  # what the declared needs bind, transitively
+            n = stack.pop()
+            if n not in needed:
+                needed.add(n)
+                free -= bound_by.get(n, set())
+                stack.extend(contract.exercise(n).needs)
+        origin: dict[str, list[str]] = {}
+        for name in sorted(free):  # the nearest earlier exercise that binds it
+            src = next((x.id for x in reversed(contract.exercises[:k]) if name in bound_by[x.id]), None)
+            if src:
+                origin.setdefault(src, []).append(name)
+        problems += [f"{e.id} uses {', '.join(names)} from {src}: add \"needs\": [\"{src}\"] to {e.id} "
+                     f"in the contract, or define them in {e.id}" for src, names in origin.items()]
+    return problems
+
+
 def notebook(assignment: Assignment, kind: Kind, profile: Profile | str) -> nbformat.NotebookNode:
-    """The student or solution notebook of ``assignment`` for ``profile`` (deterministic)."""
+    """The student or solution notebook of ``assignment`` for ``profile`` (deterministic).
+    Raises SourceError when an exercise uses another's names undeclared (``undeclared_needs``)."""
     mod = load_source(assignment)
     profile = assignment.profile(profile) if isinstance(profile, str) else profile
+    problems = undeclared_needs(rendered_cells(mod, profile, "solution"), mod.contract)
+    if problems:
+        raise SourceError("An exercise depends on another one's cells:\n  - " + "\n  - ".join(problems),
+                          where=str(mod.path), fix="declare the dependency with \"needs\" in the "
+                          "contract (docs/authoring.md, \"Exercises that build on others\").")
     cells = []
     for c in rendered_cells(mod, profile, kind):
         meta = {"autograder": cell_metadata(c), "tags": [c.exercise]}

@@ -554,7 +554,7 @@ def plan_fast(raw: bytes, plan: Plan, assignment: Assignment, profile: Profile,
     fast = FastPlan()
     cache = ExerciseCache(cache_dir) if cache_dir else None
     for e in assignment.contract.exercises:
-        if not e.computed:
+        if not e.computed or e.id in plan.skipped:
             continue
         fp = fast.fingerprints[e.id] = fingerprint(e.id, plan.cells, context)
         hit = cache.get(fp) if cache else None
@@ -604,6 +604,9 @@ def settle(fast: FastPlan, execution: Execution, plan: Plan, assignment: Assignm
     for ex in assignment.contract.exercises:
         run = runs.get(ex.id)
         if run is None:
+            continue
+        if ex.id in plan.skipped:
+            verification[ex.id] = "not_executed"
             continue
         if ex.id in fast.cached:
             cached = fast.cached[ex.id]

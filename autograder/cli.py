@@ -196,7 +196,7 @@ def grade_cmd(submission: Path, assignment: str | None, key_path: Path | None, o
     itself failed (missing key or datasets, a key or notebook of another assignment) and 6 when
     the notebook cannot be read at all (the result, score 0, says why)."""
     from autograder.api import GradeOptions, grade, profile_mismatch
-    from autograder.assignment import notebook_assignment
+    from autograder.assignment import check_same, notebook_assignment
     from autograder.environment import compatibility_issues, current
     from autograder.errors import AssignmentMismatch
     from autograder.fsutil import write_atomic
@@ -218,6 +218,7 @@ def grade_cmd(submission: Path, assignment: str | None, key_path: Path | None, o
         key_path = key_path or a.key_path("full")
         lang = lang or a.language
         key = load_key(key_path)
+        check_same(a, key.assignment, "answer key", where=str(key_path))  # before any warning about it
         for kind, params in compatibility_issues(key.environment, current()):
             click.secho(f"WARNING: {translate(f'key_env_{kind}', lang, **params)}", fg="yellow", err=True)
         if mismatch := profile_mismatch(raw, key):
@@ -316,17 +317,21 @@ def grade_batch_cmd(path: Path, assignment: str | None, key_path: Path | None, o
 def report_cmd(results_dir: Path, assignment: str | None, key_path: Path | None, out: Path | None,
                lang: str | None, reveal: str, due: str | None) -> None:
     """Re-render student reports and the class summary from existing results (no regrading)."""
-    from autograder.report import cli_report
+    from autograder.report import CORRUPT_RESULT_EXIT, cli_report
 
     try:
         a = _resolve_assignment(assignment, key_path)
-        sys.exit(cli_report(results_dir, key_path, out or results_dir.parent / "reports",
-                            lang=lang or a.language,
-                            reveal=reveal, due=due, assignment=a, echo=click.echo))
+        code = cli_report(results_dir, key_path, out or results_dir.parent / "reports",
+                          lang=lang or a.language, reveal=reveal, due=due, assignment=a, echo=click.echo)
     except AutograderError as exc:
         _fail(exc)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    if code == CORRUPT_RESULT_EXIT:
+        click.echo(f"Where: {results_dir}\nWhat to do: run the same `autograder grade-batch` again (it "
+                   "grades again a submission whose result cannot be read), or move a file that is not a "
+                   "result out of RESULTS_DIR; every other report is written.", err=True)
+    sys.exit(code)
 
 
 @main.command("export")
@@ -351,11 +356,15 @@ def report_cmd(results_dir: Path, assignment: str | None, key_path: Path | None,
 @click.option("--from-gradebook", default=None, metavar="PATH|URL",
               help="Instead of RESULTS_DIR: the latest grade per student in this gradebook, TA "
                    "overrides applied (the export says which attempt each one is).")
+@click.option("--with-datasets", is_flag=True,
+              help="gradescope-bundle: carry the assignment's dataset files, verified, from the Keras "
+                   "cache (else setup.sh downloads them from the Keras URLs).")
 def export_cmd(target: str, results_dir: Path | None, assignment: str | None, out: Path,
                key_path: Path | None, lang: str | None, reveal: str, due: str | None, worksheet: Path | None,
                gradebook: Path | None, assignment_name: str | None, assignment_id: str | None,
-               points_possible: float | None, from_gradebook: str | None) -> None:
+               points_possible: float | None, from_gradebook: str | None, with_datasets: bool) -> None:
     """Export grades: Moodle worksheet + feedback zip, Canvas CSV, Gradescope, plain CSV."""
+    from autograder.data import keras_cache_dir
     from autograder.export import cli_export
 
     if results_dir is not None and from_gradebook is not None:
@@ -369,7 +378,8 @@ def export_cmd(target: str, results_dir: Path | None, assignment: str | None, ou
                             due=due, worksheet=worksheet, gradebook=gradebook,
                             assignment_name=assignment_name, assignment_id=assignment_id,
                             points_possible=points_possible, assignment=a, echo=click.echo,
-                            from_gradebook=from_gradebook))
+                            from_gradebook=from_gradebook,
+                            datasets_dir=keras_cache_dir() if with_datasets else None))
     except AutograderError as exc:
         _fail(exc)
     except ValueError as exc:
@@ -518,14 +528,16 @@ def new_cmd(name: str, folder: Path | None, title: str | None) -> None:
 _GRADEBOOK_HELP = "The gradebook: a SQLite file or a postgresql:// URL (or $AUTOGRADER_GRADEBOOK)."
 
 
-def _gradebook_fail(exc: Exception) -> None:
-    from autograder.gradebook import NotFound
+def _gradebook_fail(exc: Exception, location: str | None = None) -> NoReturn:
+    from autograder.gradebook import GradebookError, NotFound, store
 
     if isinstance(exc, AutograderError):
         _fail(exc)
-    if isinstance(exc, NotFound):
-        click.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(11)
+    if isinstance(exc, NotFound):  # no such student, attempt or override: exit 11 (README)
+        _fail(GradebookError(str(exc), where=store.describe(location) if location else "",
+                             fix="check the id: `autograder gradebook show` lists the students and "
+                                 "their latest attempts, `autograder gradebook history STUDENT` their "
+                                 "attempts and overrides."))
     raise click.UsageError(str(exc)) from exc
 
 
@@ -602,11 +614,13 @@ def gradebook_show(location: str, assignment: str | None, student: str | None) -
     from autograder.gradebook.cli import grade_lines, which_assignment
 
     try:
-        with open_gradebook(location) as gb:
+        with open_gradebook(location, create=False) as gb:
             name = which_assignment(gb, assignment)
             grades = gb.latest(name, student)
+            if student and not grades:
+                gb.history(student, name)  # no such student: NotFound, exit 11 (README)
     except Exception as exc:
-        _gradebook_fail(exc)
+        _gradebook_fail(exc, location)
     click.echo(f"{name}: {len(grades)} student(s)")
     for line in grade_lines(grades):
         click.echo(line)
@@ -622,10 +636,10 @@ def gradebook_history(student: str, location: str, assignment: str | None) -> No
     from autograder.gradebook.cli import history_lines
 
     try:
-        with open_gradebook(location) as gb:
+        with open_gradebook(location, create=False) as gb:
             h = gb.history(student, assignment)
     except Exception as exc:
-        _gradebook_fail(exc)
+        _gradebook_fail(exc, location)
     for line in history_lines(h):
         click.echo(line)
 
@@ -650,12 +664,12 @@ def gradebook_override(student: str, target: str, points: float, location: str, 
 
     try:
         exercise, check = parse_target(target)
-        with open_gradebook(location) as gb:
+        with open_gradebook(location, create=False) as gb:
             name = which_assignment(gb, assignment)
             o = gb.override(student, name, exercise, check, points, who=who, why=why, attempt_id=attempt_id)
             grade = gb.latest(name, student)
     except Exception as exc:
-        _gradebook_fail(exc)
+        _gradebook_fail(exc, location)
     click.echo(f"override #{o.id}: {student} {o.target} = {o.points:g} points (by {o.who}: {o.why})")
     if grade:
         click.echo(grade[0].describe())
@@ -671,10 +685,10 @@ def gradebook_undo(override_id: int, location: str, who: str, why: str) -> None:
     from autograder.gradebook import open_gradebook
 
     try:
-        with open_gradebook(location) as gb:
+        with open_gradebook(location, create=False) as gb:
             o = gb.undo(override_id, who=who, why=why)
     except Exception as exc:
-        _gradebook_fail(exc)
+        _gradebook_fail(exc, location)
     click.echo(f"override #{o.id} ({o.target} = {o.points:g}) undone by {o.undone_by}")
 
 
@@ -692,10 +706,10 @@ def gradebook_comment(student: str, text: str, location: str, assignment: str | 
     from autograder.gradebook.cli import which_assignment
 
     try:
-        with open_gradebook(location) as gb:
+        with open_gradebook(location, create=False) as gb:
             c = gb.comment(student, which_assignment(gb, assignment), text, who=who, exercise=exercise)
     except Exception as exc:
-        _gradebook_fail(exc)
+        _gradebook_fail(exc, location)
     click.echo(f"comment #{c.id} recorded")
 
 
@@ -712,7 +726,7 @@ def gradebook_import(results_dir: Path, location: str | None) -> None:
         with open_gradebook(location) as gb:
             done = gb.import_results(results_dir)
     except Exception as exc:
-        _gradebook_fail(exc)
+        _gradebook_fail(exc, location)
     click.echo(f"{done.recorded} attempt(s) recorded, {done.already} already there, "
                f"{len(done.skipped)} file(s) skipped ({location})")
     for line in done.skipped:

@@ -77,6 +77,8 @@ class Exercise:
     title_en: str
     parts: tuple[Part, ...]
     checks: tuple[Check, ...]
+    needs: tuple[str, ...] = ()  # earlier exercises whose cells this one's code uses
+
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def parse_contract(data: dict[str, Any], where: str = "contract") -> Contract:
         raise ContractError("The answer contract does not match its schema:\n  " + "\n  ".join(lines),
                             where=where, fix="correct the contract file; the schema is "
                             "autograder/schemas/contract.schema.json.")
-    exercises = []
+    exercises: list[Exercise] = []
     problems = []
     for e in data["exercises"]:
         parts = tuple(Part(p["id"], tuple(
@@ -172,8 +174,13 @@ def parse_contract(data: dict[str, Any], where: str = "contract") -> Contract:
         if not math.isclose(total, float(e["points"]), abs_tol=1e-9):
             problems.append(f"exercise {e['id']}: checks add up to {total:g} points, "
                             f"the exercise is worth {e['points']:g}")
+        earlier = {x.id for x in exercises}
+        for n in e.get("needs", []):
+            if n not in earlier:
+                problems.append(f"exercise {e['id']}: needs {n!r}, which is not an earlier exercise")
         exercises.append(Exercise(e["id"], e["number"], e["computed"], float(e["points"]),
-                                  e["title"]["pt"], e["title"]["en"], parts, tuple(checks)))
+                                  e["title"]["pt"], e["title"]["en"], parts, tuple(checks),
+                                  tuple(e.get("needs", []))))
     part_ids = [p.id for e in exercises for p in e.parts]
     if len(part_ids) != len(set(part_ids)):
         problems.append("part ids must be unique across the module")

@@ -186,6 +186,7 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "status_dead": "o kernel morreu (processo encerrado)",
         "status_output_limit": "saída grande demais (truncada)",
         "status_not_run": "não executado",
+        "status_unanswered": "não respondido",
         "status_not_computed": "exercício conceitual",
         "verification_executed": "re-executado pelo corretor",
         "verification_cached": "resultado reaproveitado (código e entradas idênticos)",
@@ -207,6 +208,8 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "note_output_limit": "A saída de uma célula passou do limite e foi truncada.",
         "note_probe_failed": "Não foi possível ler as respostas da parte {part}.",
         "note_depends_on_failed": "Não executado porque depende de um exercício que falhou.",
+        "note_unanswered": "Não respondido: as células de resposta estão como foram entregues e nenhuma "
+                           "célula foi acrescentada, então o exercício não foi executado (0 pontos).",
         "report_title": "Relatório de correção",
         "report_student": "Aluno(a)",
         "report_submission": "Submissão",
@@ -600,6 +603,7 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "status_dead": "the kernel died (process ended)",
         "status_output_limit": "output too large (truncated)",
         "status_not_run": "not run",
+        "status_unanswered": "not answered",
         "status_not_computed": "conceptual exercise",
         "verification_executed": "re-executed by the grader",
         "verification_cached": "reused result (identical code and inputs)",
@@ -621,6 +625,8 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "note_output_limit": "A cell's output went over the limit and was truncated.",
         "note_probe_failed": "The answers of part {part} could not be read.",
         "note_depends_on_failed": "Not run because it depends on an exercise that failed.",
+        "note_unanswered": "Not answered: the answer cells are as handed out and no cell was added, "
+                           "so the exercise was not run (0 points).",
         "report_title": "Grading report",
         "report_student": "Student",
         "report_submission": "Submission",

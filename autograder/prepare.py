@@ -6,6 +6,8 @@
 * Student cells ("answer", "letter") and cells the student added (no id) run where they
   belong: after the authored cell they followed in the submission.
 * Self-check cells and Markdown are not executed.
+* An exercise the student left as handed out is not executed at all (``skipped``), unless an
+  exercise that runs ``needs`` it.
 
 It also reads what the student wrote, without running it (``ast`` only): which answers were
 typed in as literal numbers (``typed_in``) and the contract's ``source`` rules (``check_rule``).
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +48,7 @@ class Plan:
     cells: tuple[PlannedCell, ...]
     restored: tuple[str, ...]  # "<cell id> (edited)" / "<cell id> (deleted)"
     notes: tuple[str, ...]  # coded messages about the submission (``i18n.encode``)
+    skipped: tuple[str, ...] = ()  # unanswered exercises that are not run (``unanswered``)
 
 
 def read_notebook(data: bytes, where: str) -> Any:
@@ -106,6 +109,7 @@ def plan(data: bytes, authored: Sequence[Cell], contract: Contract,
     parts = contract.part_owner()
     cells: list[PlannedCell] = []
     restored: list[str] = []
+    answered: set[str] = set()
     # cells added before the first tagged cell run at the very start
     for i, cell in followers.get("", []):
         cells.append(PlannedCell("intro", "", "added", _source(cell), i, ""))
@@ -121,11 +125,38 @@ def plan(data: bytes, authored: Sequence[Cell], contract: Contract,
                                          got[0] if got else -1, a.id))
             elif got is not None:
                 cells.append(PlannedCell(a.exercise, a.part, a.role, _source(got[1]), got[0], a.id))
+                if not same_code(_source(got[1]), a.source):
+                    answered.add(a.exercise)
         for i, cell in followers.get(a.id, []):
             if a.part and a.part not in parts:
                 continue
             cells.append(PlannedCell(a.exercise, a.part, "added", _source(cell), i, ""))
-    return Plan(cells=tuple(cells), restored=tuple(restored), notes=tuple(notes))
+            answered.add(a.exercise)
+    return Plan(cells=tuple(cells), restored=tuple(restored), notes=tuple(notes),
+                skipped=unanswered(contract, answered))
+
+
+def same_code(submitted: str, authored: str) -> bool:
+    """True when the student's cell is the handed-out one up to comments and layout (the same
+    syntax tree); a cell that does not parse is never the same (the student wrote something)."""
+    if submitted == authored:
+        return True
+    try:
+        return ast.dump(ast.parse(submitted)) == ast.dump(ast.parse(authored))
+    except (SyntaxError, ValueError):
+        return False
+
+
+def unanswered(contract: Contract, answered: Collection[str]) -> tuple[str, ...]:
+    """The exercises to skip: no answer or letter cell differs from the handed-out one and the
+    student added no cell, and no exercise that runs ``needs`` them (the contract's ``needs``).
+    Running them could earn nothing the student wrote; it would only cost time (README,
+    "Unanswered exercises")."""
+    run = {e.id for e in contract.exercises if e.id in answered}
+    for e in reversed(contract.exercises):  # needs point to earlier exercises only
+        if e.id in run:
+            run.update(e.needs)
+    return tuple(e.id for e in contract.exercises if e.id not in run)
 
 
 # ---- what the student wrote: literal values and source rules (pure, ``ast`` only) -------------

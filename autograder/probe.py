@@ -17,6 +17,7 @@ builtins does not change how any exercise is read.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 try:
@@ -128,9 +129,33 @@ def keras_model(model: Any) -> Any:
             "learning_rate": plain(conf.get("learning_rate")),
             "momentum": plain(conf.get("momentum")),
         }
-    loss = getattr(model, "loss", None)
-    summary["loss"] = loss if isinstance(loss, str) else (type(loss).__name__ if loss else None)
+    summary["loss"] = loss_name(getattr(model, "loss", None))
     return summary
+
+
+# Keras's own short names for its losses (keras.losses.get resolves them to these functions)
+_LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error",
+                 "mape": "mean_absolute_percentage_error", "msle": "mean_squared_logarithmic_error",
+                 "bce": "binary_crossentropy", "kld": "kl_divergence"}
+
+
+def loss_name(loss: Any) -> Any:
+    """One name for a Keras loss however it was given: 'mse', 'MSE', 'mean_squared_error',
+    'MeanSquaredError', ``MeanSquaredError()`` and ``keras.losses.mean_squared_error`` are all
+    "mean_squared_error" (the function's name; a Loss class's name in snake case, as Keras
+    names its instances). No Keras import: the probe must not depend on the student's modules."""
+    if loss is None:
+        return None
+    if not isinstance(loss, str):
+        name = getattr(loss, "name", None)  # a Loss instance
+        if not isinstance(name, str):
+            name = getattr(loss, "__name__", None)  # a loss function (or class)
+        loss = name if isinstance(name, str) else type(loss).__name__
+    if loss.lower() in _LOSS_ALIASES:
+        return _LOSS_ALIASES[loss.lower()]
+    if loss[:1].isupper():  # a class name: CategoricalCrossentropy -> categorical_crossentropy
+        return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", loss)).lower()
+    return loss
 
 
 def keras_history(history: Any) -> Any:

@@ -40,6 +40,7 @@ Reveal = Literal["never", "after_due", "always"]
 Format = Literal["html", "md"]
 REVEALS = ("never", "after_due", "always")
 FAILED_EXERCISE = ("error", "timeout", "memory", "dead", "output_limit")
+NOT_RUN = ("not_run", "unanswered")  # nothing ran: no time to show
 # check kinds whose tolerance text is itself the answer (an interval around it, or the order)
 TOLERANCE_REVEALS = frozenset({"band", "band_map", "ordering", "envelope"})
 DRIFT_OK = ("holds", "reproduces")
@@ -495,7 +496,7 @@ def _exercise_view(e: ExerciseResult, result: GradeResult, key: AnswerKey | None
         verification_text=translate("verification_letter_only" if e.status == "not_computed"
                                     else f"verification_{e.verification}", lang),
         seconds=(translate("report_time_of", lang, seconds=seconds, budget=f"{show_number(float(budget))} s")
-                 if isinstance(budget, (int, float)) and e.status != "not_run" else seconds),
+                 if isinstance(budget, (int, float)) and e.status not in NOT_RUN else seconds),
         rule=rule_text(e, lang),
         checks=tuple(_check_view(c, lang, show_expected, _messages(assignment)) for c in e.checks),
         error=error,

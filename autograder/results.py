@@ -27,6 +27,7 @@ ExerciseStatus = Literal[
     "dead",  # the kernel died (os._exit, segfault, ...)
     "output_limit",  # the output cap was hit
     "not_run",  # skipped (no code, or depends on a failed exercise)
+    "unanswered",  # left as handed out: not executed (prepare.unanswered)
     "not_computed",  # a conceptual exercise: only the letter is read
 ]
 Verification = Literal["executed", "cached", "replay_verified", "not_executed"]

@@ -41,13 +41,13 @@ from autograder.keyassemble import (
     reproduces,
 )
 from autograder.keymodel import Drift, Quantity
-from autograder.probe import keras_model
+from autograder.probe import keras_model, loss_name
 
 __all__ = [
     "Assignment", "AssignmentHooks", "BandPolicy", "BaseHooks", "Drift", "Found", "KeyParts",
     "Profile", "Progress", "Quantity", "Run", "RunSpec", "band_quantity", "band_variant", "close",
     "curve", "degenerate_value", "drift_verdict", "epoch_callback", "exact", "first_with",
-    "history_dict", "keras_model", "lookup", "reproduces", "silent",
+    "history_dict", "keras_model", "lookup", "loss_name", "reproduces", "silent",
 ]
 
 def silent(_message: str) -> None:

@@ -2,20 +2,25 @@
 figures and says what was measured, side by side in one run.
 
     .venv/bin/python bench/dask_bench.py [--assignment cnn_treinamento] [--only cheap|full]
-        [--otter-python .venv-otter/bin/python]
+        [--otter-python .venv-otter/bin/python] [--same 10]
 
 The classes are the assignment's example class (``example.toml``, smoke profile, Moodle layout):
 
 * ``full``: the example class as ``autograder example`` grades it (exercise 10 trains CNNs);
 * ``cheap``: the same students answering only the exercises that train nothing (1-6 and 9 for
-  cnn_treinamento: the answer and letter cells of the others are removed; our grader restores
-  their given cells, as it does for any student).
+  cnn_treinamento: the answer and letter cells of the others are removed, so our grader does
+  not run those exercises: README, "Unanswered exercises"); its hostile student's infinite loop
+  runs out exercise 3's 20 s budget, which bounds the class's wall time;
+* the cheap solution x ``--same``: the solution with those exercises' answers removed, the same
+  work as otter's input below.
 
 1. Dask, a LocalCluster of 1 worker vs 2 workers (one thread each), for each class: wall time and
-   the throughput ratio (1 worker / 2 workers), with the load average before and after;
-2. ``otter run`` of the cheap class (otter's own notebook format: the solution ``otter assign``
-   writes, with the cells of the training exercises removed), as many at once as our 2 workers,
-   against our 2-worker batch of the cheap class: wall time ratio otter / ours.
+   the throughput ratio (1 worker / 2 workers), with the load average before and after; the
+   cheap class also on the default local pool (``grade-batch --workers 2``);
+2. ``otter run`` of the cheap solution x ``--same`` (otter's own notebook format: the solution
+   ``otter assign`` writes, with the cells of the training exercises removed; otter refuses
+   ours), 2 at once, against our 2-worker batch of the same work, on the local pool and on Dask:
+   wall time ratio otter / ours.
 """
 
 from __future__ import annotations
@@ -47,6 +52,22 @@ TRAINING = ("ex7", "ex8", "ex10")  # cnn_treinamento's exercises that train mode
 def load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load {one:.2f}/{five:.2f}/{fifteen:.2f}"
+
+
+def write_solutions(a: Assignment, folder: Path, expensive: tuple[str, ...], n: int) -> Path:
+    """``n`` copies of the solution with the ``expensive`` exercises' answers removed, Moodle
+    layout: the same work as the otter run below (otter's own notebook, those cells removed)."""
+    example = a.example()
+    assert example is not None
+    nb = notebook(a, "solution", example.profile)
+    nb.cells = [c for c in nb.cells
+                if not (c.metadata.get("autograder", {}).get("exercise") in expensive
+                        and c.metadata.get("autograder", {}).get("role") in ("answer", "letter"))]
+    for i in range(n):
+        target = folder / f"Aluno {i}_{1000 + i}_assignsubmission_file_" / "exercicios.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(nbformat.writes(nb), encoding="utf-8")
+    return folder
 
 
 def write_class(a: Assignment, folder: Path, expensive: tuple[str, ...]) -> Path:
@@ -83,9 +104,9 @@ def timed_dask(
     setup = time.perf_counter() - t0
     summary = grade_batch(
         subs,
-        a.key_path(a.example().profile),
+        a.key_path(a.example().profile),  # type: ignore[union-attr]
         out,
-        assignment=a,  # type: ignore[union-attr]
+        assignment=a,
         executor=executor,
         options=options,
     )
@@ -94,6 +115,19 @@ def timed_dask(
     for r in summary.rows:
         statuses[r.status] = statuses.get(r.status, 0) + 1
     return wall, (setup, statuses, sum(r.score for r in summary.rows))
+
+
+def timed_pool(
+    subs: Path, out: Path, a: Assignment, workers: int, options: GradeOptions
+) -> tuple[float, Any]:
+    """Our default: ``grade_batch``'s local process pool, no gradebook."""
+    t0 = time.perf_counter()
+    summary = grade_batch(subs, a.key_path(a.example().profile), out,  # type: ignore[union-attr]
+                          assignment=a, workers=workers, options=options)
+    statuses: dict[str, int] = {}
+    for r in summary.rows:
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+    return time.perf_counter() - t0, (statuses, sum(r.score for r in summary.rows))
 
 
 def otter_cheap_notebook(
@@ -165,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=["cheap", "full"], default=None)
     ap.add_argument("--otter-python", default=None, help="an interpreter that can import otter")
     ap.add_argument("--expensive", nargs="*", default=list(TRAINING), help="exercise ids that train models")
+    ap.add_argument("--same", type=int, default=10,
+                    help="how many copies of the cheap solution make the class otter grades too")
     args = ap.parse_args(argv)
     a = load_assignment(args.assignment)
     example = a.example()
@@ -177,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="dask-bench-") as tmp_:
         tmp = Path(tmp_)
-        ours_cheap_2 = None
+        ours_cheap_2 = pool_cheap_2 = pool_same_2 = None
+        same_walls: dict[int, float] = {}
         classes = [c for c in ("cheap", "full") if args.only in (None, c)]
         for kind in classes:
             subs = write_class(a, tmp / f"class-{kind}", expensive if kind == "cheap" else ())
@@ -195,6 +232,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   {kind} class: throughput 2 workers / 1 worker = {walls[1] / walls[2]:.2f}x")
             if kind == "cheap":
                 ours_cheap_2 = walls[2]
+                before = load()
+                pool_cheap_2, (statuses, total) = timed_pool(subs, tmp / "out-cheap-pool", a, 2, options)
+                print(f"1. cheap class, local pool 2 workers:  {pool_cheap_2:7.1f} s {statuses}, total "
+                      f"score {total:g}; {before} -> {load()}")
+                same = write_solutions(a, tmp / "class-cheap-solutions", expensive, args.same)
+                before = load()
+                pool_same_2, (statuses, total) = timed_pool(same, tmp / "out-same-pool", a, 2, options)
+                print(f"1. otter's input: the cheap solution x{args.same}, local pool 2 workers: "
+                      f"{pool_same_2:7.1f} s {statuses}, total score {total:g}; {before} -> {load()}")
+                for workers in (1, 2):
+                    before = load()
+                    out_same = tmp / f"out-same-{workers}"
+                    same_walls[workers], _ = timed_dask(same, out_same, a, workers, options)
+                    print(f"1. the cheap solution x{args.same}, Dask {workers} worker(s): "
+                          f"{same_walls[workers]:7.1f} s; {before} -> {load()}")
+                print(f"   the cheap solution x{args.same}: throughput 2 workers / 1 worker = "
+                      f"{same_walls[1] / same_walls[2]:.2f}x")
         # absolute, not resolved: a venv's python is a symlink
         otter_python = os.path.abspath(args.otter_python) if args.otter_python else None
         if ours_cheap_2 is None:
@@ -210,12 +264,14 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         cheap_nb, zip_path = otter_cheap_notebook(otter_python, a, tmp, expensive)
         before = load()
-        otter, failures = timed_otter(otter_python, zip_path, cheap_nb, len(example.students), 2, tmp)
+        otter, failures = timed_otter(otter_python, zip_path, cheap_nb, args.same, 2, tmp)
         print(
-            f"2. otter run of the cheap class ({len(example.students)} notebooks, 2 at once): {otter:7.1f} s "
+            f"2. otter run of the cheap solution ({args.same} notebooks, 2 at once): {otter:7.1f} s "
             f"({failures} failures); {before} -> {load()}"
         )
-        print(f"   wall time otter / ours (Dask, 2 workers) = {otter / ours_cheap_2:.2f}x")
+        assert pool_cheap_2 is not None and pool_same_2 is not None
+        print(f"   wall time otter / ours on the same work (the cheap solution x{args.same}, 2 at once): "
+              f"local pool {otter / pool_same_2:.2f}x, Dask {otter / same_walls[2]:.2f}x")
     return 0
 
 

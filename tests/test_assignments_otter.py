@@ -20,6 +20,7 @@ from typing import Any
 import nbformat
 import pytest
 
+from autograder.errors import KeyError_
 from autograder.export import otter as otter_export
 from tests.common import CNN, CONTRACT, FULL, REPO, SMOKE, SMOKE_KEY, unavailable
 
@@ -119,13 +120,14 @@ def test_student_view_of_the_master_has_no_solution(master: nbformat.NotebookNod
 
 
 def test_a_key_of_another_profile_is_refused() -> None:
-    with pytest.raises(otter_export.OtterExportError, match="profile 'smoke'"):
+    with pytest.raises(KeyError_, match="profile 'smoke'") as raised:
         otter_export.master_notebook(CNN, FULL, KEY)
+    assert raised.value.exit_code == 4 and "--profile smoke" in str(raised.value)
 
 
 def test_unknown_paths_are_refused() -> None:
     read = CONTRACT.reads()["ex7_a:model1"]
-    with pytest.raises(otter_export.OtterExportError, match="No otter accessor"):
+    with pytest.raises(otter_export.OtterExportError, match="an otter test cannot read"):
         otter_export.accessor(read, "weights[0]")
     assert otter_export.accessor(CONTRACT.reads()["ex7_b:history"], "history.val_mae[-1]").expression \
         == 'float(value.history["val_mae"][-1])'

@@ -116,6 +116,9 @@ def test_duplicate_student_across_entries_grades_newest(tmp_path: Path) -> None:
 
 
 def test_canvas_names_late_and_anonymous(tmp_path: Path) -> None:
+    """Names as github:instructure/canvas-lms lib/content_zipper.rb writes them (get_filename,
+    add_upload_submission): name_[LATE_]userid_attachmentid_displayname, LATE_anon_<id>_...;
+    more in tests/test_lms_canvas.py."""
     notebook(tmp_path / "silvaana_4401_99001_lista3.ipynb")
     notebook(tmp_path / "souzajoao_LATE_4402_99002_Lista 3 final-1.ipynb")
     notebook(tmp_path / "LATE_anon_Xy12z_99003_nb.ipynb")

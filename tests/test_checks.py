@@ -20,6 +20,7 @@ import pytest
 from autograder.checks import evaluate_exercise, resolve
 from autograder.contract import load_contract
 from autograder.keymodel import AnswerKey, load_key
+from autograder.probe import loss_name
 from tests.common import CNN, FULL_KEY, SMOKE, SMOKE_KEY
 
 RUNS = SMOKE_KEY.parent / "runs"
@@ -52,6 +53,12 @@ def _history(h: dict[str, Any], steps: int) -> dict[str, Any]:
     return {"history": h["history"], "epochs": len(h["history"]["loss"]), "steps": steps}
 
 
+def _as_read(model: dict[str, Any]) -> dict[str, Any]:
+    """A model summary as the grader's probe reads it today (runs recorded before the loss had one
+    name say 'mse')."""
+    return {**model, "loss": loss_name(model.get("loss"))}
+
+
 def perfect(runs: Path = RUNS) -> dict[str, dict[str, Any]]:
     ex1 = _run("ex1-deterministic-0", runs)["reference"]
     ex3 = _run("ex3-deterministic-0", runs)["reference"]
@@ -70,14 +77,16 @@ def perfect(runs: Path = RUNS) -> dict[str, dict[str, Any]]:
         "ex3": {"loss_ec": ex3["loss_ec"], "loss_qu": ex3["loss_qu"], "resposta_3": "a"},
         "ex7_dados": {"x_train": {"col_mean": d["x_train_mean"], "max": 9.0},
                       "x_test": {"col_mean": d["x_test_mean"], "max": 9.0}},
-        "ex7_a": {"model1": ex7["A"]["model"], "history": _history(ex7["A"], ex7["A"]["steps"])},
-        "ex7_b": {"model2": ex7["B"]["model"], "history": _history(ex7["B"], ex7["B"]["steps"]),
+        "ex7_a": {"model1": _as_read(ex7["A"]["model"]), "history": _history(ex7["A"], ex7["A"]["steps"])},
+        "ex7_b": {"model2": _as_read(ex7["B"]["model"]), "history": _history(ex7["B"], ex7["B"]["steps"]),
                   "resposta_7": "b"},
         "ex8": {"mse_por_batch": {b: v["test_mse"] for b, v in ex8["by_batch"].items()},
                 "epocas_por_batch": {b: v["epochs"] for b, v in ex8["by_batch"].items()},
-                "model": ex8["by_batch"][max(ex8["by_batch"], key=int)]["model"], "resposta_8": "a"},
+                "model": _as_read(ex8["by_batch"][max(ex8["by_batch"], key=int)]["model"]),
+                "resposta_8": "a"},
         "ex10_dados": {"x_train": {"max": 1.0, "shape": [60000, 28, 28, 1]}},
-        "ex10": {"Inception": ex10["Inception"]["model"], "ResNet": ex10["ResNet"]["model"],
+        "ex10": {"Inception": _as_read(ex10["Inception"]["model"]),
+                 "ResNet": _as_read(ex10["ResNet"]["model"]),
                  "histInc": _history(ex10["Inception"], ex10["Inception"]["steps"]),
                  "histResNet": _history(ex10["ResNet"], ex10["ResNet"]["steps"]),
                  "score1T": [ex10["Inception"]["train_loss"], ex10["Inception"]["train_accuracy"]],

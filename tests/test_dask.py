@@ -428,3 +428,35 @@ def test_real_grading_on_dask_gives_the_local_pools_results(cluster: Cluster, tm
     ).is_file()
     res = run(main, args)
     assert "reports: 0 rendered, 2 unchanged" in res.output
+
+
+@pytest.mark.kernel
+def test_cluster_local_n_starts_its_own_workers_and_grades_like_the_pool(
+        tmp_path: Path, keras_home: Path) -> None:
+    """`grade-batch --cluster local:2`: a LocalCluster of two worker processes started by the
+    command itself, each checking in before it takes work; a class answering only the exercises
+    that train nothing (graded in seconds: the others are not run) and the notebook as handed out."""
+    import nbformat
+    from click.testing import CliRunner
+
+    from autograder.authoring import notebook as make_notebook
+    from autograder.cli import main
+    from tests.test_unanswered import EXPENSIVE, _leave_as_handed_out
+
+    a = load_assignment("cnn_treinamento")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    nbformat.write(_leave_as_handed_out(make_notebook(a, "solution", "smoke"), EXPENSIVE), subs / "ana.ipynb")
+    nbformat.write(make_notebook(a, "student", "smoke"), subs / "bia.ipynb")
+    res = CliRunner().invoke(main, ["grade-batch", str(subs), "--assignment", a.name, "--key",
+                                    str(a.key_path("smoke")), "--out", str(tmp_path / "out"),
+                                    "--cluster", "local:2"])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("ready: 1 grading slot(s), cnn_treinamento") == 2, res.output
+    ana = load_result(tmp_path / "out" / "results" / "ana.json")
+    bia = load_result(tmp_path / "out" / "results" / "bia.json")
+    cheap = sum(e.points for e in a.contract.exercises if e.id not in EXPENSIVE)
+    assert (ana.status, ana.score, bia.status, bia.score) == ("graded", cheap, "graded", 0)
+    assert {e.status for e in bia.exercises} == {"unanswered"}
+    with open_gradebook(tmp_path / "out" / "gradebook.sqlite", create=False) as gb:
+        assert sorted(g.result.student.id for g in gb.latest(a.name)) == ["ana", "bia"]

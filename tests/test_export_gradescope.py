@@ -164,6 +164,62 @@ def test_bundle_layout(bundle: Path) -> None:
         subprocess.run(["bash", "-n", str(bundle / script)], check=True)
 
 
+def test_the_zip_unpacks_to_the_bundle_folder_empty_folders_included(bundle: Path, tmp_path: Path) -> None:
+    """Gradescope unzips the bundle into /autograder/source and setup.sh builds the grader from
+    it. The package lists its assignments' keys/ folders, which the bundle leaves empty: unzipped
+    without them, the package did not build (seen on Ubuntu 22.04, bench/gradescope_jammy.sh)."""
+    with zipfile.ZipFile(bundle.with_suffix(".zip")) as zf:
+        zf.extractall(tmp_path / "source")
+
+    def tree(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix() + ("/" if p.is_dir() else "") for p in root.rglob("*")}
+
+    assert tree(tmp_path / "source") == tree(bundle)
+    keys = tmp_path / "source" / "dl_autograder" / "assignments" / "cnn_treinamento" / "keys"
+    assert keys.is_dir() and not [p for p in keys.rglob("*") if p.is_file()]  # no key but key.json
+
+
+# uv where GitHub cannot be reached: the lines it printed on Ubuntu 22.04 (bench/gradescope_jammy.sh)
+UNREACHABLE_UV = """#!/bin/sh
+case "$1" in
+  --version) echo "uv 0.13.9" ;;
+  python) echo "error: Failed to install cpython-$3-linux-x86_64-gnu" >&2
+          echo "  cause: Request failed after 3 retries in 6.8s" >&2
+          echo "  cause: failed to lookup address information: Name or service not known" >&2
+          exit 1 ;;
+  *) echo "uv $*: not expected in this test" >&2; exit 2 ;;
+esac
+"""
+
+
+def test_setup_stops_with_what_to_do_when_no_python_of_the_key_minor_exists(tmp_path: Path) -> None:
+    """uv cannot download the key's Python and the image has no Python of that minor version
+    (here 3.99): setup.sh stops before creating anything, saying why and what to do."""
+    key = json.loads(KEY_PATH.read_text())
+    key["environment"]["python"] = "3.99.1"
+    key_path = tmp_path / "key.json"
+    key_path.write_text(json.dumps(key), encoding="utf-8")
+    root, prefix = tmp_path / "autograder", tmp_path / "prefix"
+    (root / "source").mkdir(parents=True)
+    setup = root / "source" / "setup.sh"
+    setup.write_text(gradescope.setup_script(key_path), encoding="utf-8")
+    (prefix / "uv" / "bin").mkdir(parents=True)
+    (prefix / "uv" / "bin" / "uv").write_text(UNREACHABLE_UV, encoding="utf-8")
+    (prefix / "uv" / "bin" / "uv").chmod(0o755)
+    user = "agk-no-python"
+    env = {"PATH": "/usr/bin:/bin", "AUTOGRADER_GS_ROOT": str(root), "AUTOGRADER_GS_PREFIX": str(prefix),
+           "AUTOGRADER_GS_APT": "0", "AUTOGRADER_GS_KERNEL_USER": user}
+    done = subprocess.run(["bash", str(setup)], env=env, capture_output=True, text=True, timeout=120)
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert "error: Failed to install cpython-3.99.1" in out  # uv's own words are shown
+    assert "uv could not install Python 3.99.1" in out and "ERROR: no Python 3.99 here" in out
+    assert "github.com" in out and "a Gradescope base image that packages" in out
+    assert "python3.99" in out and "autograder key build" in out
+    assert not (prefix / "env").exists()
+    assert subprocess.run(["id", "-u", user], capture_output=True).returncode != 0  # no user made
+
+
 def _gradescope_root(tmp_path: Path, bundle: Path, notebook: str | None) -> Path:
     """A folder laid out like Gradescope's /autograder."""
     root = tmp_path / "autograder"
@@ -237,3 +293,33 @@ def test_run_autograder_with_the_real_grader(tmp_path: Path, bundle: Path, keras
     assert all(t["status"] == "passed" for t in conceptual)
     assert data["score"] >= 50
     assert any(t["status"] == "failed" for t in data["tests"])  # no answer code was written
+
+
+def test_the_bundle_can_carry_the_assignments_datasets_verified(tmp_path: Path, keras_home: Path) -> None:
+    """Gradescope's containers may not reach the Keras download URLs: `--with-datasets` puts the
+    assignment's files (only those, each checked against its sha256) in the bundle's data/, which
+    setup.sh installs from. A corrupt cache is refused with the file named."""
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+    from autograder.data import files_of, keras_cache_dir
+
+    out = tmp_path / "gs"
+    args = ["export", "gradescope-bundle", "--assignment", CNN.name, "--key", str(CNN.key_path("smoke")),
+            "--out", str(out), "--with-datasets"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    wanted = {f.relpath for f in files_of(CNN.datasets)}
+    with zipfile.ZipFile(out.with_suffix(".zip")) as zf:
+        carried = {n.removeprefix("data/") for n in zf.namelist()
+                   if n.startswith("data/") and not n.endswith("/")}
+    assert carried == wanted
+    cache = keras_cache_dir()
+    victim = cache / sorted(wanted)[0]
+    saved = victim.read_bytes()
+    try:
+        victim.write_bytes(saved[:10])
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 3 and f"{sorted(wanted)[0]} has 10 bytes" in res.output, res.output
+    finally:
+        victim.write_bytes(saved)

@@ -40,6 +40,7 @@ from autograder.gradebook.models import Override
 from autograder.gradebook.store import url_of
 from autograder.keymodel import key_sha256
 from autograder.results import CheckResult, ExerciseResult, GradeResult, Student
+from tests.common import unavailable
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = REPO / "assignments" / "cnn_treinamento"
@@ -71,10 +72,7 @@ def postgres_url() -> Iterator[str]:
     down at the end. Under CI=true a missing server is a failure, not a skip."""
     bindir = _pg_bindir()
     if bindir is None:
-        message = "PostgreSQL is not installed (Debian: apt-get install -y postgresql)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable("PostgreSQL is not installed (Debian: apt-get install -y postgresql)")
     user = None
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # initdb refuses to run as root
         import pwd

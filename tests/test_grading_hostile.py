@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import psutil
 import pytest
 
 from autograder.api import GradeOptions, grade
@@ -88,6 +89,19 @@ def run(path: Path, assignment: Assignment, keras_home: Path, **opts: Any) -> Gr
     return grade(path, load_key(KEY_PATH), assignment, options=options)
 
 
+def assert_no_leftover_process(before: set[int]) -> None:
+    """Every process the grading started (kernel, bwrap, watchdog, what the code forked) is gone."""
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+    alive = []
+    for p in left:
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE:
+                alive.append((p.pid, " ".join(p.cmdline())[:80]))
+        except psutil.NoSuchProcess:
+            pass
+    assert not alive, alive
+
+
 def by_id(result: GradeResult) -> dict[str, Any]:
     return {e.id: e for e in result.exercises}
 
@@ -98,6 +112,10 @@ def assert_others_unaffected(result: GradeResult) -> None:
         assert ex[eid].score == ex[eid].max_score, (eid, ex[eid].status, ex[eid].error)
 
 
+# status, or "status:ExactException" where an access must be refused. The two patch_* cases break
+# their own kernel's messaging (isinstance and json.dumps are what ipykernel replies with), so the
+# kernel may stop answering: timeout and restart is then the honest outcome. Every case: no point,
+# the other exercises unaffected, no process left behind.
 HOSTILE = {
     "infinite_loop": ("while True:\n    pass\n", "timeout", {"ex3_time": 4.0}),
     "memory_bomb": ("chunks = []\nwhile True:\n    chunks.append(bytearray(50 * 1024 * 1024))\n",
@@ -109,8 +127,8 @@ HOSTILE = {
     "os_exit": ("import os\nos._exit(1)\n", "dead", {}),
     "segfault": ("import ctypes\nctypes.string_at(0)\n", "dead", {}),
     "read_key": (f"import json\nk = json.load(open({str(KEY_PATH)!r}))\n"
-                 "loss_ec = k['quantities']['ex3.loss_ec']['value']\n", "error", {}),
-    "import_grader": ("from autograder.keymodel import load_key\n", "error", {}),
+                 "loss_ec = k['quantities']['ex3.loss_ec']['value']\n", "error:FileNotFoundError", {}),
+    "import_grader": ("from autograder.keymodel import load_key\n", "error:ModuleNotFoundError", {}),
     "always_equal": ("class Igual:\n    def __eq__(self, other):\n        return True\n"
                      "    __hash__ = None\n    def __float__(self):\n        return 1.6093879136840585\n"
                      "loss_ec = Igual()\nloss_qu = Igual()\n", "ok", {}),
@@ -135,12 +153,17 @@ def test_hostile_code_gets_named_status_and_no_point(case: str, solution: Any, t
                                                      keras_home: Path) -> None:
     code, status, opts = HOSTILE[case]
     path = write_variant(solution, tmp_path, replace={"ex3-answer-1": code})
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
     result = run(path, conceptual, keras_home, **opts)
     ex3 = by_id(result)["ex3"]
+    status, _, ename = status.partition(":")
     if "_or_" in status:
         assert ex3.status in status.split("_or_"), ex3.status
     else:
         assert ex3.status == status, (ex3.status, ex3.error)
+    if ename:  # the access is refused with this exact exception
+        assert ex3.error is not None and ex3.error.ename == ename, ex3.error
+    assert_no_leftover_process(before)
     computed = [c for c in ex3.checks if c.kind != "letter"]
     assert sum(c.points for c in computed) == 0, [(c.id, c.status, c.obtained) for c in computed]
     assert next(c for c in ex3.checks if c.kind == "letter").points == 4, "the letter still counts"
@@ -290,3 +313,38 @@ def test_tracebacks_hide_the_graders_paths(solution: Any, tmp_path: Path, concep
     import sys
 
     assert sys.prefix not in err.traceback and "<python>" in err.traceback, err.traceback[-600:]
+
+
+# hostile code in the training exercises' first answer cell; the other training exercises left as
+# handed out (not run), so each case costs one TensorFlow import, not a training
+TRAINING_HOSTILE = {
+    "ex7": ("import os\nos._exit(1)\n", "dead", ""),
+    "ex8": (f"import json\nk = json.load(open({str(KEY_PATH)!r}))\n", "error", "FileNotFoundError"),
+    "ex10": ("import ctypes\nctypes.string_at(0)\n", "dead", ""),
+}
+
+
+@pytest.mark.parametrize("exercise", sorted(TRAINING_HOSTILE))
+def test_hostile_code_in_a_training_exercise_costs_only_that_exercise(
+        exercise: str, solution: Any, tmp_path: Path, keras_home: Path) -> None:
+    from tests.test_unanswered import EXPENSIVE, _leave_as_handed_out
+
+    code, status, ename = TRAINING_HOSTILE[exercise]
+    nb = _leave_as_handed_out(copy.deepcopy(solution), tuple(e for e in EXPENSIVE if e != exercise))
+    path = write_variant(nb, tmp_path, replace={f"{exercise}-answer-1": code})
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    options = GradeOptions(backend="bubblewrap", datasets_dir=keras_home / "datasets")
+    result = grade(path, load_key(KEY_PATH), CNN, options=options)
+    assert_no_leftover_process(before)
+    ex = by_id(result)
+    assert ex[exercise].status == status, (ex[exercise].status, ex[exercise].error)
+    if ename:
+        assert ex[exercise].error is not None and ex[exercise].error.ename == ename
+    bands = [c for c in ex[exercise].checks if c.kind in ("band", "band_map")]
+    assert bands and all(c.points == 0 for c in bands), "no training credit without the training"
+    for e in CNN.contract.exercises:
+        if e.id in EXPENSIVE and e.id != exercise:
+            assert ex[e.id].status == "unanswered"
+        elif e.id not in EXPENSIVE:
+            assert ex[e.id].score == ex[e.id].max_score, (e.id, ex[e.id].status, ex[e.id].error)
+    assert result.status == "graded" and result.sandbox["backend"] == "bubblewrap"

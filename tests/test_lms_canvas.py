@@ -10,13 +10,32 @@ Source read (github:instructure/canvas-lms, app/models/gradebook_importer.rb):
 - check_for_non_student_row: a row whose first cell contains "Points Possible", and rows of only
   "Muted" / "Manual Posting" marks, are not students.
 - process_student: matched by ID, then SIS User ID / SIS Login ID, then name.
-The download's file names (``name_[LATE_]userid_fileid_file``) carry LATE_ but no time.
+Source read (github:instructure/canvas-lms, lib/gradebook_exporter.rb): the Student column holds
+the sortable name ("Souza, Ana"), or LastName / FirstName when names are shown separately.
+
+"Download Submissions" (github:instructure/canvas-lms, lib/content_zipper.rb):
+- get_filename: [sortable name, "LATE" if late, user id].compact.join("_"), then
+  sanitize_file_name removes every character that is not [[:word:]] (Unicode letters, digits,
+  "_": accents are kept, commas and spaces go); sanitize_user_name first collapses "_<digits>_"
+  in the name and lowercases it. Anonymous grading: no name, "anon_<anonymous id>" (5 base58
+  characters, lib/anonymity.rb) for the id.
+- add_upload_submission: "<that>_<attachment id>_<display name>", the display name with
+  [\x00/\\:*?"<>|]+ replaced by "_"; add_text_or_url: "<that>_text.html" / "<that>_link.html"
+  (no attachment id). The zip is written with rubyzip, which sets the UTF-8 name flag only when
+  Zip.unicode_names is on: names may come either way.
+- app/models/assignment.rb, representatives / groups_and_ungrouped: in a group assignment graded
+  as a group, each group's representative gets the group's name as sortable name (a student in
+  no group keeps their own name, first name first), so the file carries the group's name and one
+  member's user id; infer_comment_context_from_filename reads the user id as the first
+  all-digit field and the attachment id as the second.
+The download carries LATE but no time.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -103,3 +122,68 @@ def test_canvas_late_mark_costs_one_period_and_reaches_the_export(tmp_path: Path
                                   gradebook=PT_GRADEBOOK)
     table = list(csv.reader(io.StringIO(export.text), delimiter=";"))
     assert table[2][6] == "7,50" and table[3][6] == "8,50"  # Ana: 85 − 10 (one day, estimated)
+
+
+class _RubyzipName(zipfile.ZipInfo):
+    """A member named as rubyzip writes it by default: UTF-8 bytes without the UTF-8 flag."""
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 (zipfile's own name)
+        return self.filename.encode("utf-8"), self.flag_bits & ~0x800
+
+
+def canvas_zip(path: Path, names: list[str], *, utf8_flag: bool) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for name in names:
+            zf.writestr(zipfile.ZipInfo(name) if utf8_flag else _RubyzipName(name), "{}")
+    return path
+
+
+DOWNLOAD = [
+    "souzaana_LATE_5001_99001_lista3.ipynb",
+    "conceiçãojoão_5003_99003_Lista 3_ final.ipynb",  # "Conceição, João"; display name "Lista 3: final.ipynb"
+    "limabruno_5002_99002_2024_lista.ipynb",  # a display name starting with digits
+    "nunesmaria_5004_text.html",  # a text entry: no attachment id
+    "diaspedro_LATE_5005_link.html",  # a URL submission
+    "LATE_anon_Ab3dE_99006_nb.ipynb",
+]
+
+
+@pytest.mark.parametrize("utf8_flag", [False, True])
+def test_a_real_shaped_download_zip_is_read_as_canvas_names_it(tmp_path: Path, utf8_flag: bool) -> None:
+    found = discover(canvas_zip(tmp_path / "lista-3-submissions.zip", DOWNLOAD, utf8_flag=utf8_flag),
+                     extract_to=tmp_path / "x")
+    assert found.layout == "canvas"
+    by_id = {s.student.id: s for s in found.submissions}
+    assert sorted(by_id) == ["5001", "5002", "5003", "anon_Ab3dE"]
+    assert by_id["5003"].student == Student("5003", "conceiçãojoão", "", "canvas")
+    assert by_id["5003"].path.name == "conceiçãojoão_5003_99003_Lista 3_ final.ipynb"
+    assert by_id["5002"].path.name.endswith("_2024_lista.ipynb")  # user 5002, attachment 99002
+    assert by_id["5001"].late and by_id["anon_Ab3dE"].late and not by_id["5002"].late
+    # text and URL submissions belong to their students: reported as no notebook, not as unknown files
+    kinds = sorted((p.kind, p.path.split(":")[-1]) for p in found.problems)
+    assert kinds == [("no_notebook", "diaspedro_LATE_5005_link.html"),
+                     ("no_notebook", "nunesmaria_5004_text.html")]
+
+
+def test_download_names_are_sanitised_as_canvas_does() -> None:
+    assert canvas.download_name("Souza, Ana") == "souzaana"
+    assert canvas.download_name("Conceição, João") == "conceiçãojoão"
+    assert canvas.download_name("O'Brien-Smith, Mary Ann") == "obriensmithmaryann"
+    assert canvas.download_name("Silva_12_, Ana") == "silva12ana"  # "_<digits>_" collapsed
+
+
+def test_a_group_submission_fills_one_members_row_and_says_so(tmp_path: Path) -> None:
+    """Group assignment graded as a group: Grupo A's file carries the group's name and Bruno's id
+    (its representative). Ana is in no group: her file has her own name, first name first."""
+    for name in ("grupoa_5002_99010_lista3.ipynb", "anasouza_5001_99011_lista3.ipynb"):
+        (tmp_path / name).write_text("{}", encoding="utf-8")
+    found = {s.student.id: s.student for s in discover(tmp_path).submissions}
+    assert found["5002"].name == "grupoa"
+    export = canvas.gradebook_csv([result(found["5002"], 90.0), result(found["5001"], 70.0)],
+                                  assignment_name="Lista 3", assignment_id=111, gradebook=PT_GRADEBOOK,
+                                  where="notas.csv")
+    table = list(csv.reader(io.StringIO(export.text), delimiter=";"))
+    assert table[2][6] == "7,00" and table[3][6] == "9,00"  # the rows of the ids in the file names
+    groupish = [p for p in export.problems if "group" in p]
+    assert len(groupish) == 1 and groupish[0].startswith("notas.csv: line 4: Bruno Lima (ID 5002)")
+    assert "'grupoa'" in groupish[0] and "other members" in groupish[0]

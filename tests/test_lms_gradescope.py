@@ -161,16 +161,17 @@ def _require_root_tools() -> str | None:
     if not shutil.which("useradd"):
         return "needs useradd"
     if not Path("/usr/bin/python3.11").is_file():
-        return ("needs an interpreter every user can run (/usr/bin/python3.11) in place of "
-                "`uv python install`")
+        return ("needs /usr/bin/python3.11, the Python 3.11 of this image that setup.sh falls back to "
+                "when `uv python install` cannot download the key's Python")
     return None
 
 
 @pytest.fixture(scope="module")
 def gradescope_image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """setup.sh run for real, as root, in a temporary prefix: uv from PyPI, a venv with the key's
-    packages from PyPI, the kernel user created. Only `uv python install` (a download from
-    outside the registries) is replaced, by this machine's /usr/bin/python3.11."""
+    packages from PyPI, the kernel user created. `uv python install` really runs and fails, as
+    where GitHub cannot be reached (a dead local mirror gives the same failure with or without
+    network), so setup.sh falls back to this machine's /usr/bin/python3.11 (first on PATH)."""
     why = _require_root_tools()
     if why is not None:
         if os.environ.get("CI") == "true":
@@ -187,9 +188,11 @@ def gradescope_image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
     root, prefix = base / "autograder", base / "prefix"
     shutil.copytree(bundle, root / "source")
     env = {**os.environ, "AUTOGRADER_GS_ROOT": str(root), "AUTOGRADER_GS_PREFIX": str(prefix),
-           "AUTOGRADER_GS_KERNEL_USER": user, "AUTOGRADER_GS_PYTHON_FROM": "/usr/bin/python3.11",
+           "AUTOGRADER_GS_KERNEL_USER": user, "PATH": "/usr/bin:/bin:" + os.environ.get("PATH", ""),
+           "UV_PYTHON_INSTALL_MIRROR": "http://127.0.0.1:9",
            "UV_CACHE_DIR": os.environ.get("UV_CACHE_DIR", str(Path(tempfile.gettempdir()) / "ag-uv-cache"))}
-    env.pop("PYTHONPATH", None)
+    for name in ("PYTHONPATH", "AUTOGRADER_GS_PYTHON_FROM", "AUTOGRADER_GS_APT"):
+        env.pop(name, None)
     done = subprocess.run(["bash", str(root / "source" / "setup.sh")], cwd=root, env=env, capture_output=True,
                           text=True, timeout=1500)
     try:
@@ -216,7 +219,15 @@ def test_setup_installs_the_key_environment_in_its_own_prefix(gradescope_image: 
     assert oct((root / "source" / "key.json").stat().st_mode & 0o777) == "0o600"
     site = next((prefix / "env" / "lib").glob("python3*/site-packages"))
     assert (site / "assignments").stat().st_mode & 0o077 == 0  # the shipped sheets' sources: root only
-    assert "differs from the key's fingerprint" in gradescope_image["setup"]  # 3.11.2 here, said aloud
+    # uv's download failed, said aloud; the image's Python 3.11 was taken and recorded
+    assert f"uv could not install Python {env['python']}" in gradescope_image["setup"]
+    here = subprocess.run([str(py), "-c", "import platform; print(platform.python_version())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert f"python: key {env['python']}, here {here}" in gradescope_image["setup"]
+    origin = (prefix / "env" / "python-origin.txt").read_text(encoding="utf-8")
+    assert f"python {here}\n" in origin
+    assert ("python3.11 of this image (/usr/bin/python3.11), because uv python install "
+            f"{env['python']} failed") in origin
 
 
 def _hostile_submission(root: Path) -> dict[str, str]:
@@ -273,6 +284,8 @@ def test_the_key_stays_secret_from_a_submission_that_reads_everything(
     justifications = [a.get("justificativa", "")[:40] for a in answers.values() if isinstance(a, dict)]
     for value in (secret, json.loads(key_text)["built_at"], *justifications):
         assert not value or value not in text + done.stdout, value
+    key_python = json.loads(key_text)["environment"]["python"]
+    assert f"because uv python install {key_python} failed" in data["extra_data"]["python"]
     attempts = data["extra_data"]["attempts"]
     assert "key.json" in attempts and "the environment variables" in attempts and str(root) in attempts
     assert data["stdout_visibility"] == "after_due_date"  # reveal after the due date, total visible

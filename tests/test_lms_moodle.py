@@ -15,6 +15,24 @@ Sources read (github:moodle/moodle):
   grade is unchanged, empty or negative, out of 0..maximum, locked, or when Moodle's grade was
   modified more than 60 s after that date unless "ignoremodified" (the option "Allow updating
   records that have been modified more recently in Moodle than in the spreadsheet") is ticked.
+- mod/assign/feedback/offline/importgradeslib.php (newer): init() looks the columns up with
+  get_string('gradenoun') (core 'grade' before), get_string('recordid', 'assign') and
+  get_string('lastmodifiedgrade', 'assign') in the uploader's language; next() strips
+  strlen(get_string('hiddenuser', 'assign')) from the Identifier ('Participant ' in English,
+  'Participante' in Portuguese) and reads Last modified (grade) with PHP's strtotime().
+
+Portuguese titles, from Moodle's AMOS language packs (the strings of the keys above):
+- pt_br: sistemas-internos/moodledata lang/pt_br/assign.php, moodle.php, assignfeedback_comments.php,
+  langconfig.php (MOODLE_35_STABLE); Gui5002/moodle_atualizado lang/pt_br/moodle.php (gradenoun 'Nota').
+  Identificador, Nome completo, Endereço de email, Grupo, Nota, Nota máxima, Nota pode ser alterada,
+  Última modificação (envio), Última modificação (nota), Comentários de feedback; dates
+  strftimedaydatetime '%A, %d %b %Y, %H:%M'; defaultteam 'Grupo padrão'.
+- pt: projectestac/odissea html/langpacks/pt/assign.php, moodle.php, assignfeedback_comments.php,
+  langconfig.php (version 4.4): Identificador, Nome completo, E-mail, Grupo, Avaliação (gradenoun),
+  Nota máxima, A nota pode ser alterada., Última atualização (submissão), Última atualização
+  (avaliação), Comentários de feedback; dates '%A, %d de %B de %Y às %H:%M'; defaultteam 'Grupo
+  predefinido'. projectestac/moodle-langpacks pt/assign.php, pt/moodle.php (MOODLE_32_STABLE):
+  recordid 'Número de identificação', maxgrade 'Nota Máxima', grade 'Avaliação'.
 """
 
 from __future__ import annotations
@@ -205,3 +223,107 @@ def test_a_team_batch_with_the_worksheet_records_members_and_the_late_penalty(tm
     out = rows(fill.text)
     grade = out[0].index("Grade")
     assert [r[grade] for r in out[1:5]] == ["80.00", "80.00", "90.00", "90.00"]
+
+
+# The same individual worksheet as Moodle writes it in Brazilian and European Portuguese (the
+# language packs named in the module docstring); dates in each language's strftimedaydatetime.
+PT_TITLES = {
+    "pt_br": ("Identificador", "Nome completo", "Endereço de email", "Status", "Nota", "Nota máxima",
+              "Nota pode ser alterada", "Última modificação (envio)", "Última modificação (nota)",
+              "Comentários de feedback"),
+    "pt": ("Identificador", "Nome completo", "E-mail", "Estado", "Avaliação", "Nota máxima",
+           "A nota pode ser alterada.", "Última atualização (submissão)", "Última atualização (avaliação)",
+           "Comentários de feedback"),
+    "pt 3.2": ("Número de identificação", "Nome completo", "E-mail", "Estado", "Avaliação", "Nota Máxima",
+               "A nota pode ser alterada.", "Última atualização (submissão)",
+               "Última atualização (avaliação)", "Comentários de feedback"),
+}
+PT_DATES = {"pt_br": ("sábado, 1 jun 2024, 10:00", "sexta, 31 mai 2024, 21:00", "domingo, 2 jun 2024, 09:00"),
+            "pt": ("sábado, 1 de junho de 2024 às 10:00", "sexta, 31 de maio de 2024 às 21:00",
+                   "domingo, 2 de junho de 2024 às 09:00")}
+
+
+def pt_sheet(lang: str) -> str:
+    late, on_time, graded = PT_DATES["pt_br" if lang == "pt_br" else "pt"]
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(PT_TITLES[lang])
+    w.writerow(["Participante1001", "Ana Souza", "ana@example.edu", "Enviado", "", "100,00", "Sim", late,
+                "-", ""])
+    w.writerow(["Participante1002", "Bruno Lima", "bruno@example.edu", "Enviado", "55,00", "100,00", "Sim",
+                on_time, graded, ""])
+    w.writerow(["Participante1003", "Carla Dias", "carla@example.edu", "Enviado", "", "100,00", "Não",
+                on_time, "-", ""])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("lang", sorted(PT_TITLES))
+def test_a_portuguese_worksheet_is_read_filled_and_written_back_with_its_own_titles(lang: str) -> None:
+    """pt_br and pt titles (recordid, gradenoun, lastmodifiedgrade, ...) are found; Participante1001
+    is participant 1001; the late penalty comes from the Portuguese "Last modified (submission)";
+    "Não" in "Grade can be changed" locks the row; the decimal comma is kept."""
+    sheet = pt_sheet(lang)
+    results = [result(Student("a", "Ana Souza", "ana@example.edu", "filename"), 90.0),
+               result(Student("b", "Bruno Lima", "bruno@example.edu", "filename"), 40.0),
+               result(Student("1003", "Carla Dias", "", "moodle"), 70.0)]
+    fill = moodle.fill_worksheet(sheet, results, lang="pt", late_policy=LatePolicy(due=DUE, per_day=10))
+    out = rows(fill.text)
+    assert out[0] == list(PT_TITLES[lang])  # Moodle's importer finds the columns by these titles
+    assert [r[4] for r in out[1:]] == ["80,00", "40,00", ""]  # Ana 10 h late: 90 − 10; Carla locked
+    assert [m.participant for m in fill.matches] == ["1001", "1002"]
+    assert "90 − 10 = 80" in out[1][9] and out[3][9] == ""
+    assert [r[8] for r in out[1:]] == [r[8] for r in rows(sheet)[1:]]  # Last modified (grade) as downloaded
+    assert any("line 4" in p and "cannot be changed" in p for p in fill.problems)
+    # Bruno's grade exists in Moodle and his date is Portuguese: strtotime cannot read it back.
+    assert any("lines 3 already had a grade" in p and "not an English date" in p for p in fill.problems)
+    assert any("language set to the one it was downloaded in" in p for p in fill.problems)
+
+
+def test_english_worksheet_gets_no_language_notes_and_dates_are_told_apart() -> None:
+    group_a = result(Student("group-17", "Grupo A", "", "moodle-group"), 90.0)
+    fill = moodle.fill_worksheet(TEAM_SHEET, [group_a])
+    assert not any("language" in p or "English date" in p for p in fill.problems)
+    assert moodle.english_date("Saturday, 1 June 2024, 10:00 AM")
+    assert moodle.english_date("Saturday, June 1, 2024, 10:00 AM")  # en_us order
+    assert not moodle.english_date("sábado, 1 jun 2024, 10:00") and not moodle.english_date("-")
+    assert not moodle.english_date("sábado, 1 de junho de 2024 às 10:00")
+
+
+def test_portuguese_titles_are_found_whatever_the_spreadsheet_did_to_them() -> None:
+    import unicodedata
+
+    header = [unicodedata.normalize("NFD", "Última  atualização (avaliação) "), "NOTA",
+              "A nota pode ser alterada"]
+    assert moodle.find_column(header, moodle.GRADED) == 0  # decomposed accents, doubled space
+    assert moodle.find_column(header, moodle.GRADE) == 1
+    assert moodle.find_column(header, moodle.CAN_CHANGE) == 2  # without the pack's final "."
+
+
+def test_a_portuguese_worksheet_without_the_importers_columns_names_them_in_both_languages() -> None:
+    sheet = pt_sheet("pt").replace("Última atualização (avaliação)", "Modificado")
+    with pytest.raises(AutograderError) as e:
+        moodle.fill_worksheet(sheet, [], where="Notas.csv")
+    message = e.value.message()
+    assert "Notas.csv: line 1" in message and "no 'Last modified (grade)'" in message
+    assert "'Última modificação (nota)'" in message and "'Última atualização (avaliação)'" in message
+
+
+def test_a_pt_br_team_worksheet_gives_discovery_its_groups_and_times(tmp_path: Path) -> None:
+    """Grupo (submissionteam) marks a team worksheet; "Grupo padrão" (defaultteam, pt_br) is the
+    folder of those in no group; the Portuguese "Last modified (submission)" gives the time."""
+    late, on_time, _ = PT_DATES["pt_br"]
+    sheet = tmp_path / "Notas.csv"
+    sheet.write_text(
+        "Identificador,Nome completo,Endereço de email,Status,Grupo,Nota,Nota máxima,Nota pode ser alterada,"
+        "Última modificação (envio),Última modificação (nota),Comentários de feedback\r\n"
+        f'Participante1001,Ana Souza,ana@example.edu,Enviado,Grupo A,,"100,00",Sim,"{late}",-,\r\n'
+        f'Participante1005,Eva Nunes,eva@example.edu,Enviado,Grupo padrão,,"100,00",Sim,"{on_time}",-,\r\n',
+        encoding="utf-8")
+    root = tmp_path / "subs"
+    for folder in ("Grupo A_17_assignsubmission_file", "Grupo padrão_assignsubmission_file"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "lista.ipynb").write_text("{}", encoding="utf-8")
+    found = {s.student.id: s for s in discover(root, moodle=moodle_info(sheet, BRT)).submissions}
+    assert found["group-17"].members == ("1001",) and found["group-default"].members == ("1005",)
+    assert found["group-17"].submitted_at == "2024-06-01T10:00:00-03:00"
+    assert found["group-default"].submitted_at == "2024-05-31T21:00:00-03:00"

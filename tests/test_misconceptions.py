@@ -138,6 +138,27 @@ def _ex8_left_out(ans: dict[str, Any]) -> None:
     del ans["ex8"]["epocas_por_batch"][first]
 
 
+def _inception_pool_removed(ans: dict[str, Any]) -> None:
+    """The second module's 2×2 max pooling left out: the same 196,154 parameters (the global
+    average pooling makes the classifier independent of the map's size), another network."""
+    layers = ans["ex10"]["Inception"]["layers"]
+    del layers[max(i for i, la in enumerate(layers) if la["class"] == "MaxPooling2D")]
+
+
+def _resnet_relu_before_sum(ans: dict[str, Any]) -> None:
+    """The residual block's second convolution with ReLU instead of linear: the same parameters."""
+    layers = ans["ex10"]["ResNet"]["layers"]
+    next(la for la in layers if la.get("activation") == "linear")["activation"] = "relu"
+
+
+def _resnet_without_projection(ans: dict[str, Any]) -> None:
+    """The first block without its 1×1 convolution (1 input channel -> 64: 64 weights + 64 biases)."""
+    model = ans["ex10"]["ResNet"]
+    i = next(i for i, la in enumerate(model["layers"]) if la.get("kernel_size") == [1, 1])
+    filters = model["layers"].pop(i)["filters"]
+    model["params"] -= filters * 1 * 1 * 1 + filters
+
+
 VALUE_CASES: list[Case] = [
     ("ex1", _ex1_predict, "ex1.y_hat", "predict_instead_of_proba"),
     ("ex1", _ex1_predict, "ex1.loss_ec", "predict_instead_of_proba"),
@@ -165,6 +186,8 @@ VALUE_CASES: list[Case] = [
      "decay_from_first_epoch"),
     ("ex7", _history("ex7_b", "learning_rate", [0.01] * SMOKE.ex7_epochs), "ex7.B.learning_rate",
      "wrong_schedule"),
+    ("ex7", _model("ex7_a", "model1", loss="mae"), "ex7.A.loss_function", "wrong_loss"),
+    ("ex7", _model("ex7_b", "model2", loss="mae"), "ex7.B.loss_function", "wrong_loss"),
     ("ex7", _history("ex7_a", "val_loss", None), "ex7.A.val_loss", "no_validation_data"),
     ("ex7", _history("ex7_a", "loss", [1e4] * SMOKE.ex7_epochs), "ex7.A.loss", "outside_honest_spread"),
     ("ex8", _ex8_mae, "ex8.test_mse", "mae_reported_as_mse"),
@@ -175,10 +198,17 @@ VALUE_CASES: list[Case] = [
     ("ex8", _set("ex8", "epocas_por_batch", {str(b): 20 for b in SMOKE.ex8_batches}), "ex8.epochs",
      "wrong_epochs_formula"),
     ("ex8", _model("ex8", "model", learning_rate=0.02), "ex8.learning_rate", "scheduler_not_passed"),
+    ("ex8", _model("ex8", "model", loss="mae"), "ex8.loss_function", "wrong_loss"),
     ("ex10", _model("ex10", "ResNet", params=186058 - 128), "ex10.ResNet.params",
      "residual_without_projection"),
     ("ex10", _model("ex10", "Inception", params=150000), "ex10.Inception.params", "changed_network"),
     ("ex10", _model("ex10", "Inception", momentum=0.9), "ex10.Inception.momentum", "wrong_momentum"),
+    ("ex10", _model("ex10", "Inception", loss="mse"), "ex10.Inception.loss_function", "wrong_loss"),
+    ("ex10", _model("ex10", "ResNet", loss="sparse_categorical_crossentropy"), "ex10.ResNet.loss_function",
+     "wrong_loss"),
+    ("ex10", _inception_pool_removed, "ex10.Inception.layers", "changed_network"),
+    ("ex10", _resnet_relu_before_sum, "ex10.ResNet.layers", "changed_network"),
+    ("ex10", _resnet_without_projection, "ex10.ResNet.layers", "residual_without_projection"),
 ]
 
 
@@ -200,6 +230,74 @@ def test_linear_output_keeps_369_parameters_but_is_named() -> None:
     assert res["ex7.A.params"].status == "pass"
     assert res["ex7.A.layers"].misconception.id == "linear_output"
     assert res["ex7.A.loss"].status == "fail" and res["ex7.A.loss"].message_id == "requires_failed"
+
+
+@pytest.mark.training
+def test_the_asked_loss_under_any_of_its_keras_names_is_the_asked_loss(tmp_path: Path) -> None:
+    """'mse', 'MSE', 'mean_squared_error', MeanSquaredError() and the function itself are one loss:
+    a real Keras model compiled each way, read by the grader's probe, passes exercise 7's loss
+    check and keeps its training credit ('mae' is another loss and does not)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import json, keras\n"
+        "from autograder.probe import keras_model\n"
+        "out = {}\n"
+        "for label, loss in [('mse', 'mse'), ('MSE', 'MSE'), ('name', 'mean_squared_error'),\n"
+        "                    ('class', keras.losses.MeanSquaredError()),\n"
+        "                    ('function', keras.losses.mean_squared_error),\n"
+        "                    ('mae', 'mae')]:\n"
+        "    m = keras.Sequential([keras.Input((13,)), keras.layers.Dense(1)])\n"
+        "    m.compile(optimizer='adam', loss=loss)\n"
+        "    out[label] = keras_model(m)['loss']\n"
+        "print(json.dumps(out))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    read = json.loads(run.stdout.strip().splitlines()[-1])
+    assert read == {"mse": "mean_squared_error", "MSE": "mean_squared_error", "name": "mean_squared_error",
+                    "class": "mean_squared_error", "function": "mean_squared_error",
+                    "mae": "mean_absolute_error"}
+    for label, loss in read.items():
+        ans = copy.deepcopy(perfect())
+        ans["ex7_a"]["model1"]["loss"] = loss
+        res = _grade(ans, "ex7")
+        passed = res["ex7.A.loss_function"].status == "pass" and res["ex7.A.loss"].points > 0
+        assert passed == (label != "mae"), (label, res["ex7.A.loss_function"])
+
+
+# a model compiled with another loss, or a network changed without changing its parameter count:
+# the check that sees it fails, and the training numbers of that model earn nothing
+MODEL_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
+    ("ex7", _model("ex7_a", "model1", loss="mae"), "ex7.A.loss_function", "ex7.A.params"),
+    ("ex7", _model("ex7_b", "model2", loss="mae"), "ex7.B.loss_function", "ex7.B.params"),
+    ("ex8", _model("ex8", "model", loss="mae"), "ex8.loss_function", "ex8.params"),
+    ("ex10", _model("ex10", "Inception", loss="mse"), "ex10.Inception.loss_function",
+     "ex10.Inception.params"),
+    ("ex10", _model("ex10", "ResNet", loss="sparse_categorical_crossentropy"), "ex10.ResNet.loss_function",
+     "ex10.ResNet.params"),
+    ("ex10", _inception_pool_removed, "ex10.Inception.layers", "ex10.Inception.params"),
+    ("ex10", _resnet_relu_before_sum, "ex10.ResNet.layers", "ex10.ResNet.params"),
+]
+
+
+@pytest.mark.parametrize("exercise,change,check,unchanged", MODEL_CASES,
+                         ids=[f"{c[2]}-{c[3]}" for c in MODEL_CASES])
+def test_the_training_numbers_of_another_model_earn_nothing(
+        exercise: str, change: Callable[[dict[str, Any]], None], check: str, unchanged: str) -> None:
+    bands = [c.id for c in CNN.contract.exercise(exercise).checks
+             if check in c.requires and c.kind in ("band", "band_map")]
+    assert bands, f"no training check requires {check}"
+    before = _grade(perfect(), exercise)
+    assert all(before[b].status == "pass" and before[b].points > 0 for b in bands)
+    ans = copy.deepcopy(perfect())
+    change(ans)
+    res = _grade(ans, exercise)
+    assert res[check].status == "fail" and res[check].points == 0
+    assert res[unchanged].status == "pass", "the parameter count alone does not see it"
+    assert all(res[b].points == 0 and res[b].message_id == "requires_failed"
+               and check in res[b].params["requires_failed"] for b in bands)
 
 
 # ---- what the student wrote: source checks and numbers typed in -----------------------------

@@ -34,6 +34,7 @@ from autograder.gradebook import Gradebook, open_gradebook
 from autograder.review.app import create_app
 from autograder.review.auth import Reviewers
 from autograder.review.server import Running, running
+from tests.common import unavailable
 from tests.test_review_data import XSS_ERROR, XSS_NAME, XSS_STREAM, build_gradebook
 
 pytestmark = pytest.mark.browser
@@ -84,9 +85,7 @@ def _need_browser() -> None:
             f"not installed: {', '.join(missing)} (apt-get install -y chromium chromium-driver; "
             "or set CHROMIUM / CHROMEDRIVER)"
         )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
 
 
 class Browser:

@@ -310,3 +310,47 @@ def test_errors_name_no_path_of_the_grading_machine(sandbox: Sandbox) -> None:
     assert "<python>/lib/" in run.error.traceback
     run = sandbox.run("open('nao_existe.txt')", 30)
     assert run.status == "error" and "/home/student" not in run.error.evalue + run.error.traceback
+
+
+def test_an_old_bwrap_gets_dev_shm_as_a_watched_folder(tmp_path: Path) -> None:
+    """Ubuntu 22.04 (Gradescope's default image) ships bubblewrap 0.6.1, which refuses --perms and
+    --size before --tmpfs. There /dev/shm is the sandbox's own folder (disk-watched), and the
+    sandbox still starts and can write it; a current bwrap keeps its sized tmpfs."""
+    from autograder.sandbox.bubblewrap import (
+        SANDBOX_ID,
+        Layout,
+        Plan,
+        bwrap_argv,
+        make_userns,
+        random_host_id,
+        sized_tmpfs,
+    )
+    from autograder.sandbox.limits import launcher_argv
+
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        unavailable("bubblewrap is not installed")
+    assert sized_tmpfs(bwrap), "this machine's bwrap is 0.7 or later"
+    root = os.geteuid() == 0
+    host_id = random_host_id() if root else None
+    layout = Layout(tmp_path)
+    layout.create(host_id)
+    assert layout.shm in layout.writable  # the disk watchdog counts it
+    userns_fd = make_userns(host_id) if host_id is not None else None
+    try:
+        write = "open('/dev/shm/x', 'w').write('ok'); print(open('/dev/shm/x').read())"
+        command = launcher_argv(Limits(), drop_to=SANDBOX_ID if root else None, nproc=64,
+                                command=[sys.executable, "-I", "-S", "-c", write])
+        for sized in (False, True):
+            argv = bwrap_argv(Plan(bwrap, layout, Limits(), userns_fd, None, sized), command)
+            assert ("--size" in argv) == sized and ("/dev/shm" in argv)
+            if not sized:
+                assert argv[argv.index("/dev/shm") - 1] == str(layout.shm)
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=60,
+                                  pass_fds=() if userns_fd is None else (userns_fd,),
+                                  env={"PATH": "/usr/bin:/bin"})
+            assert done.returncode == 0 and done.stdout.strip() == "ok", (sized, done.stderr)
+        assert (layout.shm / "x").read_text() == "ok"  # the folder, not RAM, held it
+    finally:
+        if userns_fd is not None:
+            os.close(userns_fd)

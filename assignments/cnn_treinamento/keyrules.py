@@ -40,6 +40,7 @@ from autograder.sdk import (
     drift_verdict,
     exact,
     first_with,
+    loss_name,
     reproduces,
 )
 
@@ -137,6 +138,26 @@ def _layers(summary: Mapping[str, Any]) -> list[list[Any]]:
     return [[la.get("class"), la.get("units"), la.get("activation")] for la in summary["layers"]]
 
 
+# Every field the grader reads of a layer (``keras_model``), in the order of the contract's path
+# ``layers[class,filters,kernel_size,strides,pool_size,padding,activation,units]``: a changed
+# convolutional network can keep its parameter count (a pooling layer removed or resized, another
+# stride, padding or activation), so exercise 10 compares them all.
+CONV_LAYER_FIELDS = ("class", "filters", "kernel_size", "strides", "pool_size", "padding", "activation",
+                     "units")
+
+
+def _conv_layers(summary: Mapping[str, Any]) -> list[list[Any]]:
+    return [[la.get(k) for k in CONV_LAYER_FIELDS] for la in summary["layers"]]
+
+
+def _loss(qid: str, description: str, summary: Mapping[str, Any] | None, source: str) -> list[Quantity]:
+    """The loss the reference model was compiled with, as the grader reads it (``model.loss`` under
+    Keras's one name for it: 'mse' and MeanSquaredError() are both mean_squared_error), when the
+    reference runs recorded it."""
+    loss = (summary or {}).get("loss")
+    return [exact(qid, description, loss_name(loss), source)] if isinstance(loss, str) else []
+
+
 def ex7_quantities(all_runs: Sequence[Run]) -> list[Quantity]:
     src = "reference/ex07_adam_decay.py"
     runs = _training(all_runs)
@@ -163,6 +184,8 @@ def ex7_quantities(all_runs: Sequence[Run]) -> list[Quantity]:
                             opt.get("class"), src))
             qs.append(exact(f"ex7.{model}.layers", f"model {model}: layers", _layers(summary), src,
                             variants={k: _layers(v) for k, v in nets.items()}))
+            qs += _loss(f"ex7.{model}.loss_function", f"model {model}: loss compiled with", summary,
+                        src)
     det_b = _deterministic(runs).data["B"]["history"]
     qs.append(close("ex7.B.learning_rate", "model B: learning rate per epoch (scheduler)",
                     det_b.get("learning_rate"), 1e-4, 1e-6, src,
@@ -210,6 +233,9 @@ def ex8_quantities(all_runs: Sequence[Run]) -> list[Quantity]:
                 variants=dict(var.get("epochs", {}))),
           exact("ex8.ranking", "two best and two worst batch sizes (deterministic run)",
                 {"best": det["ranking"]["best"], "worst": det["ranking"]["worst"]}, src)]
+    qs += _loss("ex8.loss_function", "the loop's models: loss compiled with",
+                next((v["model"] for v in det["by_batch"].values() if isinstance(v.get("model"), Mapping)),
+                     None), src)
     lr = var.get("final_learning_rate", {})
     if lr:
         qs.append(close("ex8.learning_rate", "the last model's learning rate after training "
@@ -280,6 +306,11 @@ def ex10_quantities(all_runs: Sequence[Run]) -> list[Quantity]:
             qs.append(exact(f"ex10.{name}.steps", f"{name}: batches per epoch", steps, src,
                             variants={"trained_on_all_images": all_images}))
         summary = first_with(runs, "model", name)
+        if summary:
+            qs += _loss(f"ex10.{name}.loss_function", f"{name}: loss compiled with", summary, src)
+            qs.append(exact(f"ex10.{name}.layers", f"{name}: layers", _conv_layers(summary), src,
+                            variants={k: _conv_layers(v) for k, v in nets.items()
+                                      if name == "ResNet" and "layers" in v}))
         if summary and summary.get("optimizer"):
             opt = summary["optimizer"]
             qs.append(exact(f"ex10.{name}.optimizer_class", f"{name}: optimizer", opt["class"], src))

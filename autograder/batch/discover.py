@@ -18,9 +18,21 @@ One layout decides for the whole batch, checked in this order:
                 column; then each folder is one group (id ``group-<group id>``), graded once, and
                 its members are the rows the worksheet lists in that group. Without the worksheet
                 the membership is unknown: each group folder is reported in problems.txt.
-``canvas``      "Download Submissions": ``<name>_[LATE_]<user id>_<file id>_<file name>`` where
-                <name> is the lowercased sortable name without punctuation; anonymous grading:
-                ``[LATE_]anon_<anonymous id>_<file id>_<file name>``.
+``canvas``      "Download Submissions" (``lib/content_zipper.rb``, get_filename and
+                add_upload_submission): ``<name>_[LATE_]<user id>_<file id>_<file name>``. <name>
+                is the sortable name ("Souza, Ana") lowercased with every character that is not
+                a letter, digit or "_" removed (``souzaana``; accents are kept) and any
+                ``_<digits>_`` inside it collapsed, so the user id is the first all-digit field
+                and the attachment id the second, as Canvas itself reads them back
+                (``Assignment#infer_comment_context_from_filename``). ``LATE`` (upper case, the
+                name is lower case) when Canvas marked the submission late. The file name is the
+                student's, with ``/\\:*?"<>|`` replaced by "_" (and ``-1`` before the extension
+                for a duplicate). Anonymous grading: ``[LATE_]anon_<anonymous id>_<file id>_<file
+                name>``. Text-entry and URL submissions have no file id:
+                ``<name>_[LATE_]<user id>_text.html`` / ``_link.html``. In a group assignment
+                graded as a group, the name is the GROUP's and the id one member's
+                (``Assignment#representatives``): only the Canvas export, which sees the
+                gradebook's names, can tell (``autograder.export.canvas``).
 ``plain``       ``<student id>.ipynb`` files at the top level.
 
 Moodle is recognised by any one entry (``_assignsubmission_`` is unmistakable); Canvas needs at
@@ -75,6 +87,8 @@ MOODLE_DEFAULT_GROUP = re.compile(r"^(?P<name>" + "|".join(DEFAULT_GROUP_NAMES)
 MOODLE_FLAT = re.compile(r"^(?P<name>[^_]+)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.+)$")
 CANVAS = re.compile(r"^(?P<name>.+?)_(?:(?P<late>LATE)_)?(?P<id>\d+)_(?P<file_id>\d+)_(?P<file>.+)$")
 CANVAS_ANON = re.compile(r"^(?:(?P<late>LATE)_)?(?P<id>anon_[A-Za-z0-9]+)_(?P<file_id>\d+)_(?P<file>.+)$")
+CANVAS_ONLINE = re.compile(r"^(?P<name>.+?)_(?:(?P<late>LATE)_)?(?P<id>\d+)_(?P<kind>text|link)\.html$")
+CANVAS_ONLINE_ANON = re.compile(r"^(?:(?P<late>LATE)_)?(?P<id>anon_[A-Za-z0-9]+)_(?P<kind>text|link)\.html$")
 GRADESCOPE_METADATA = "submission_metadata.yml"
 
 
@@ -222,7 +236,7 @@ def _layout_of(root: Path, entries: list[Path]) -> str:
                                                    else MOODLE_FLAT.match(e.name)) for e in entries):
         return "moodle"
     files = [e for e in entries if e.is_file()]
-    canvas = [e for e in files if CANVAS_ANON.match(e.name) or CANVAS.match(e.name)]
+    canvas = [e for e in files if _canvas_match(e.name)]
     if canvas and 2 * len(canvas) >= len(files):  # a plain "a_1_2_b.ipynb" alone does not make it Canvas
         return "canvas"
     return "plain"
@@ -348,13 +362,23 @@ def _scan_moodle(s: _Scan, entries: list[Path], info: MoodleInfo | None = None) 
                       "(Participants > Groups) and download the worksheet again.")
 
 
+def _canvas_match(name: str) -> re.Match[str] | None:
+    """An uploaded file first (it has the file id), then a text entry / URL page; the anonymous
+    forms before the named ones."""
+    for pattern in (CANVAS_ANON, CANVAS, CANVAS_ONLINE_ANON, CANVAS_ONLINE):
+        if m := pattern.match(name):
+            return m
+    return None
+
+
 def _scan_canvas(s: _Scan, entries: list[Path]) -> None:
     for e in entries:
-        m = (CANVAS_ANON.match(e.name) or CANVAS.match(e.name)) if e.is_file() else None
+        m = _canvas_match(e.name) if e.is_file() else None
         if not m:
             s.unparseable(e, "canvas", "'name_[LATE_]userid_fileid_file.ipynb'")
             continue
         name = "" if m["id"].startswith("anon_") else m["name"]
+        # a text entry or URL page (no file id) counts as the student's, not as a notebook
         s.claim(Student(id=m["id"], name=name, source="canvas"), e, [e], late=bool(m["late"]))
 
 

@@ -26,11 +26,18 @@ Two ways:
 
 Scores are final scores (after a late penalty, ``autograder.late``). Canvas may apply its own
 late policy to late submissions too: use one or the other (README, "Late work").
+
+Group assignments: "Download Submissions" (``lib/content_zipper.rb``) names the files of a group
+assignment graded as a group after the group (``Assignment#representatives`` gives each group's
+representative the group's name as sortable name) and the user id of one member, so such a
+result lands on that member's row only. A result named after a Canvas download whose name is
+not the row's student's name (as ``download_name`` writes it) is reported with what to do.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +64,15 @@ class CanvasExport:
     unmatched_results: tuple[str, ...]
     unmatched_rows: tuple[str, ...]
     problems: tuple[str, ...]
+
+
+def download_name(name: str) -> str:
+    """A name as Canvas's "Download Submissions" writes it in its file names
+    (``lib/content_zipper.rb``: sanitize_user_name turns ``_<digits>_`` into the digits and
+    lowercases, sanitize_file_name keeps only letters, digits and "_"): "Souza, Ana" ->
+    "souzaana", "Conceição, João" -> "conceiçãojoão"."""
+    name = re.sub(r"_(\d+)_", r"\1", unicodedata.normalize("NFC", name)).lower()
+    return re.sub(r"[^\w]", "", name)
 
 
 def column_title(assignment_name: str, assignment_id: str | int | None = None) -> str:
@@ -152,6 +168,16 @@ def gradebook_csv(results: Sequence[GradeResult], *, assignment_name: str,
     def label(n: int) -> str:
         return f"{where}line {n + 2}: {name_of(data[n])} (ID {cell(data[n], 'ID')})"
 
+    def download_names(row: list[str]) -> set[str]:
+        """The row's student as a download may name them: the sortable name, or the display
+        name (first name first) that Canvas uses for a student in no group of a group
+        assignment (``Assignment#groups_and_ungrouped``)."""
+        if split_names:
+            last, first = cell(row, "LastName"), cell(row, "FirstName")
+        else:
+            last, _, first = cell(row, "Student").partition(",")
+        return {download_name(f"{last}, {first}"), download_name(f"{first} {last}")}
+
     def is_meta(row: list[str]) -> bool:
         return POINTS_POSSIBLE in (row[0] if row else "") or all(_MARK_ROW.match(c) for c in row)
 
@@ -197,6 +223,16 @@ def gradebook_csv(results: Sequence[GradeResult], *, assignment_name: str,
         r = claimants[0]
         data[n][col] = _points(r.score, r.max_score, points, comma)
         matched.append(r.student.id)
+        named = r.student.name.strip()
+        if (r.student.source == "canvas" and named and not r.student.id.startswith("anon_")
+                and download_name(named) not in download_names(data[n])):
+            problems.append(
+                f"{label(n)}: the download named this submission {named!r}, not after this student: in a "
+                "group assignment Canvas names a group's files after the group and the ID of one member, "
+                "so only this member's row got the grade; give the same grade to the other members of "
+                "that group (fill their rows, or enter the grade in SpeedGrader, which gives it to the "
+                "whole group when the assignment is graded as a group). If the student was only renamed "
+                "since the download, nothing is wrong")
     unmatched_rows = [label(n) for n in student_rows if n not in claims]
     return CanvasExport(csvfile.Table([header, *data], table.bom, table.eol, table.delimiter).text(), title,
                         tuple(matched), tuple(unmatched_results), tuple(unmatched_rows), tuple(problems))

@@ -23,14 +23,15 @@ What students see and what only the instructor sees:
 
 The bundle (``write_bundle``) is the zip Gradescope builds its image from (README, "Gradescope"):
 ``setup.sh`` installs, in a prefix of its own (``/opt/dl-autograder``), the Python version and
-the packages recorded in the key's environment fingerprint with uv (``uv python install``; the
-system ``python3`` that runs Gradescope's harness is never replaced), bubblewrap, the kernel
-user and the datasets; ``run_autograder`` locks ``/autograder`` down and calls
-``python -m autograder.export.gradescope run``, which picks the notebook, isolates the kernel
-(bubblewrap when it works here, else the separate user of ``gradescope_kernel``; never the
-grader's own user unless ``AUTOGRADER_GS_ALLOW_UNISOLATED=1``), grades, applies the late policy
-and writes ``results/results.json``. ``AUTOGRADER_GS_ROOT`` relocates ``/autograder`` and
-``AUTOGRADER_GS_PREFIX`` the prefix (tests).
+the packages recorded in the key's environment fingerprint with uv (``uv python install``, or,
+when uv cannot download it, a Python of the same minor version from the image, recorded in the
+venv's ``python-origin.txt`` and in ``extra_data``; the system ``python3`` that runs Gradescope's
+harness is never replaced), bubblewrap, the kernel user and the datasets; ``run_autograder``
+locks ``/autograder`` down and calls ``python -m autograder.export.gradescope run``, which picks
+the notebook, isolates the kernel (bubblewrap when it works here, else the separate user of
+``gradescope_kernel``; never the grader's own user unless ``AUTOGRADER_GS_ALLOW_UNISOLATED=1``),
+grades, applies the late policy and writes ``results/results.json``. ``AUTOGRADER_GS_ROOT``
+relocates ``/autograder`` and ``AUTOGRADER_GS_PREFIX`` the prefix (tests).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import argparse
 import fnmatch
 import json
 import os
+import platform
 import pwd
 import re
 import shlex
@@ -312,42 +314,46 @@ SETUP_SH = r"""#!/usr/bin/env bash
 # it needs bash, apt-get and a python3 that can fetch uv from PyPI, nothing else of the image.
 # The key was built with Python {python}: uv installs that version and the key's packages in a
 # prefix of its own. The system python3 (Gradescope's harness runs on it) is never replaced.
+# uv downloads Python from GitHub (python-build-standalone); where it cannot, a Python
+# {minor} of this image is used instead (python{minor} on PATH, else apt-get python{minor}, which
+# Ubuntu 22.04 has in universe), said here and recorded in $PREFIX/env/python-origin.txt; the
+# grader's environment fingerprint then shows that patch version. With no Python {minor} at all
+# the build stops with what to do.
 #   AUTOGRADER_GS_ROOT          relocates /autograder (tests)
 #   AUTOGRADER_GS_PREFIX        the prefix (default {prefix})
 #   AUTOGRADER_GS_KERNEL_USER   the unprivileged user the student's kernel runs as (default {user})
 #   AUTOGRADER_GS_PYTHON_FROM   an interpreter already on this machine instead of downloading
 #                               Python {python} (offline tests; the key then warns if it differs)
+#   AUTOGRADER_GS_APT=0         never call apt-get (tests)
 set -euo pipefail
 ROOT="${{AUTOGRADER_GS_ROOT:-/autograder}}"
 SRC="$ROOT/source"
 PREFIX="${{AUTOGRADER_GS_PREFIX:-{prefix}}}"
 KERNEL_USER="${{AUTOGRADER_GS_KERNEL_USER:-{user}}}"
 PYTHON_VERSION="{python}"
+MINOR="{minor}"
 UV_VERSION="{uv}"
 export UV_PYTHON_INSTALL_DIR="$PREFIX/python" UV_NO_CONFIG=1 UV_PYTHON_DOWNLOADS=automatic
 own_cache=0
 if [ -z "${{UV_CACHE_DIR:-}}" ]; then export UV_CACHE_DIR="$PREFIX/cache"; own_cache=1; fi
 log() {{ echo "setup: $*"; }}
+apt_updated=0
+apt_install() {{  # apt_install PKG...: without recommends; 1 when apt-get is not usable here
+    command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && [ "${{AUTOGRADER_GS_APT:-1}}" != 0 ] \
+        || return 1
+    if [ "$apt_updated" = 0 ]; then apt-get update -qq || return 1; apt_updated=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}}
 
 # 1. bubblewrap (the sandbox, where the container allows user namespaces) and pip for python3
-if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    need=()
-    command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
-    python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
-    if [ "${{#need[@]}}" -gt 0 ]; then
-        apt-get update -qq \
-            && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${{need[@]}}" >/dev/null \
-            || log "could not install ${{need[*]}}"
-    fi
+need=()
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+if [ "${{#need[@]}}" -gt 0 ]; then
+    apt_install "${{need[@]}}" || log "could not install ${{need[*]}}"
 fi
 
-# 2. the kernel's user: no home, no login, no password (Gradescope's "run as a non-root user")
-if ! id -u "$KERNEL_USER" >/dev/null 2>&1; then
-    useradd --system --no-create-home --shell /usr/sbin/nologin "$KERNEL_USER" \
-        || adduser --system --no-create-home --disabled-password "$KERNEL_USER"
-fi
-
-# 3. uv, in the prefix (pip --target leaves the system python3 untouched)
+# 2. uv, in the prefix (pip --target leaves the system python3 untouched)
 mkdir -p "$PREFIX"
 UV="$PREFIX/uv/bin/uv"
 if ! "$UV" --version >/dev/null 2>&1; then
@@ -355,26 +361,62 @@ if ! "$UV" --version >/dev/null 2>&1; then
 fi
 export PYTHONPATH="$PREFIX/uv"  # the uv package finds its binary through it
 
-# 4. the key's Python and a venv with the key's packages, this grader and its assignment
+# 3. the key's Python: Python $PYTHON_VERSION from uv, else a Python $MINOR of this image
+minor_of() {{ "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null; }}
+version_of() {{ "$1" -c 'import platform; print(platform.python_version())'; }}
+venv_flags=()
 if [ -n "${{AUTOGRADER_GS_PYTHON_FROM:-}}" ]; then
     log "using $AUTOGRADER_GS_PYTHON_FROM instead of downloading Python $PYTHON_VERSION"
     BASE="$AUTOGRADER_GS_PYTHON_FROM"
-    venv_flags=()
-else
-    "$UV" python install "$PYTHON_VERSION"
+    origin="AUTOGRADER_GS_PYTHON_FROM=$BASE"
+elif uv_error="$("$UV" python install "$PYTHON_VERSION" 2>&1)"; then
     BASE="$PYTHON_VERSION"
     venv_flags=(--managed-python)
+    origin="uv python install $PYTHON_VERSION"
+else
+    printf '%s\n' "$uv_error" >&2
+    first="${{uv_error%%$'\n'*}}" last="${{uv_error##*$'\n'}}"
+    last="${{last#"${{last%%[![:space:]]*}}"}}"
+    why="$first (${{last#cause: }})"
+    log "uv could not install Python $PYTHON_VERSION (above); looking for Python $MINOR on this image"
+    BASE="$(command -v "python$MINOR" || true)"
+    if [ -z "$BASE" ]; then
+        # beside the system python3, which stays what it is
+        apt_install "python$MINOR" || log "apt-get could not install python$MINOR"
+        BASE="$(command -v "python$MINOR" || true)"
+    fi
+    if [ -z "$BASE" ] || [ "$(minor_of "$BASE")" != "$MINOR" ]; then
+        log "ERROR: no Python $MINOR here. The key was built with Python $PYTHON_VERSION; uv could not"
+        log "  download it and this image has no python$MINOR (not on PATH, not from apt-get)."
+        log "  What to do: let the build reach github.com (uv downloads Python from"
+        log "  python-build-standalone's releases); or choose a Gradescope base image that packages"
+        log "  python$MINOR (Ubuntu 22.04's universe has python3.11); or rebuild the key with a Python"
+        log "  this image has (\`autograder key build\` under that Python) and export the bundle again."
+        exit 1
+    fi
+    origin="python$MINOR of this image ($BASE), because uv python install $PYTHON_VERSION failed: $why"
+    log "using $BASE (Python $(version_of "$BASE")) for the key's $PYTHON_VERSION"
 fi
+
+# 4. a venv with the key's packages, this grader and its assignment
 rm -rf "$PREFIX/env"
 "$UV" venv --quiet "${{venv_flags[@]}}" --python "$BASE" "$PREFIX/env"
+PY="$PREFIX/env/bin/python"
+printf 'requested %s\npython %s\norigin %s\n' "$PYTHON_VERSION" "$(version_of "$PY")" "$origin" \
+    > "$PREFIX/env/python-origin.txt"
 # the versions the answer key was built with: other versions train to other numbers. Bytecode is
 # compiled now: the kernel user cannot write __pycache__ into the prefix
-"$UV" pip install --quiet --compile-bytecode --python "$PREFIX/env/bin/python" {pins} "$SRC/dl_autograder"
+"$UV" pip install --quiet --compile-bytecode --python "$PY" {pins} "$SRC/dl_autograder"
 unset PYTHONPATH
-PY="$PREFIX/env/bin/python"
 site="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 
-# 5. the datasets, where the kernel user can read them
+# 5. the kernel's user: no home, no login, no password (Gradescope's "run as a non-root user")
+if ! id -u "$KERNEL_USER" >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$KERNEL_USER" \
+        || adduser --system --no-create-home --disabled-password "$KERNEL_USER"
+fi
+
+# 6. the datasets, where the kernel user can read them
 export KERAS_HOME="$PREFIX/keras"
 mkdir -p "$KERAS_HOME/datasets"
 if [ -d "$SRC/data" ]; then
@@ -383,7 +425,7 @@ else
     "$PY" -m autograder data install --assignment "$SRC/assignment"
 fi
 
-# 6. permissions: the prefix readable by everyone, except what would give answers away
+# 7. permissions: the prefix readable by everyone, except what would give answers away
 chmod 755 "$PREFIX"
 chmod -R a+rX "$PREFIX/env" "$PREFIX/keras" "$PREFIX/uv"
 [ -d "$PREFIX/python" ] && chmod -R a+rX "$PREFIX/python"
@@ -471,8 +513,9 @@ def _executable(path: Path, text: str) -> None:
 
 def setup_script(key_path: Path) -> str:
     env = _environment(key_path)
-    return SETUP_SH.format(pins=_pins(env), python=env.get("python", "3.11"), uv=UV_VERSION,
-                           prefix=DEFAULT_PREFIX, user=KERNEL_USER)
+    python = env.get("python", "3.11")
+    return SETUP_SH.format(pins=_pins(env), python=python, minor=".".join(python.split(".")[:2]),
+                           uv=UV_VERSION, prefix=DEFAULT_PREFIX, user=KERNEL_USER)
 
 
 def write_bundle(out_dir: Path, key_path: Path, assignment: Assignment, *, lang: str = "pt",
@@ -492,8 +535,10 @@ def write_bundle(out_dir: Path, key_path: Path, assignment: Assignment, *, lang:
     # committed keys stay behind: the bundle's one key is key.json
     shutil.copytree(assignment.root, out_dir / "assignment",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "keys", "*.log"))
-    if datasets_dir is not None:
-        shutil.copytree(datasets_dir, out_dir / "data")
+    if datasets_dir is not None:  # only the assignment's files, each verified against its sha256
+        from autograder.data import install_from
+
+        install_from(datasets_dir, assignment.datasets, cache=out_dir / "data")
     _executable(out_dir / "setup.sh", setup_script(key_path))
     failed = translate("gs_grader_failed", lang).replace('"', "'")
     _executable(out_dir / "run_autograder", RUN_AUTOGRADER.format(lang=lang, reveal=reveal,
@@ -501,8 +546,10 @@ def write_bundle(out_dir: Path, key_path: Path, assignment: Assignment, *, lang:
     zpath = out_dir.with_suffix(".zip")
     with zipfile.ZipFile(zpath, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(out_dir.rglob("*")):
-            if path.is_file():
-                info = zipfile.ZipInfo.from_file(path, path.relative_to(out_dir).as_posix())
+            info = zipfile.ZipInfo.from_file(path, path.relative_to(out_dir).as_posix())
+            if path.is_dir():  # the empty ones too (the package lists its keys/ folders)
+                zf.writestr(info, b"")
+            elif path.is_file():
                 info.compress_type = zipfile.ZIP_DEFLATED
                 zf.writestr(info, path.read_bytes())
     return zpath
@@ -636,6 +683,8 @@ def run(root: Path, *, lang: str, reveal: str, isolation: str = "auto", kernel_u
     else:
         mode, why = isolation_for(isolation, kernel_user)
     instructor["isolation"] = mode + (f" ({why})" if why else "")
+    if origin := python_origin():
+        instructor["python"] = f"{platform.python_version()}: {origin}"
     try:
         if mode == "none" and not allow_unisolated:
             raise AutograderError(
@@ -691,6 +740,17 @@ def run(root: Path, *, lang: str, reveal: str, isolation: str = "auto", kernel_u
     return 0
 
 
+def python_origin(prefix: Path | None = None) -> str:
+    """Where setup.sh got this Python from (``python-origin.txt`` in the venv, e.g. "python3.11
+    of this image (...), because uv python install 3.11.7 failed: ..."); "" when not recorded."""
+    path = Path(sys.prefix if prefix is None else prefix) / "python-origin.txt"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return ""
+    return next((line.split(" ", 1)[1] for line in lines if line.startswith("origin ")), "")
+
+
 def check_env(key_path: Path) -> int:
     """setup.sh's last step: this environment against the key's fingerprint (printed)."""
     from autograder.environment import current
@@ -700,6 +760,8 @@ def check_env(key_path: Path) -> int:
     diff = [f"{k}: key {want[k]}, here {have.get(k)}" for k in names if want.get(k) != have.get(k)]
     print("environment matches the key's fingerprint" if not diff else
           "environment differs from the key's fingerprint:\n  " + "\n  ".join(diff))
+    if origin := python_origin():
+        print(f"Python {have.get('python')}: {origin}")
     return 0
 
 

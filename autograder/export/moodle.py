@@ -2,11 +2,15 @@
 
 Worksheet: the CSV that "Download grading worksheet" gives (assignment > View all submissions,
 with "Offline grading worksheet" enabled as a feedback type). Moodle's importer
-(``mod/assign/feedback/offline/importgradeslib.php``) finds the columns by their (translated)
-titles: ``Identifier`` holds "Participant 12345" (the assignment's participant id, digits at
-the end), ``Grade`` the grade, ``Last modified (grade)`` the date it compares against, and
-each feedback plugin's column (``Feedback comments``) its text. Everything else is kept as
-downloaded; rows are matched by email address, or by the participant id when
+(``mod/assign/feedback/offline/importgradeslib.php``) finds the columns by their titles in the
+uploader's language: ``Identifier`` holds "Participant 12345" (the assignment's participant
+id, digits at the end; "Participante12345" in Portuguese), ``Grade`` the grade, ``Last
+modified (grade)`` the date it compares against (read with ``strtotime``, so only an English
+date is understood), and each feedback plugin's column (``Feedback comments``) its text. The
+English, Brazilian (pt_br) and Portuguese (pt) titles are read: ``Identificador`` /
+``Número de identificação``, ``Nota`` / ``Avaliação``, ``Última modificação (nota)`` /
+``Última atualização (avaliação)``, and so on (the constants below name their sources).
+Everything else is kept as downloaded; rows are matched by email address, or by the participant id when
 ``result.student.id`` is that id. Nothing is guessed: unmatched and conflicting results and
 rows are reported, and their cells left alone.
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,41 +43,77 @@ from autograder.late import LatePolicy
 from autograder.naming import student_identity
 from autograder.results import GradeResult
 
-# Column titles as Moodle writes them (English, then Portuguese language packs): the strings
-# recordid, fullname, email, grade, maxgrade, gradecanbechanged, submissionteam,
-# lastmodifiedsubmission and lastmodifiedgrade of mod/assign/lang/*/assign.php
-IDENTIFIER = ("Identifier", "Identificador")
-FULL_NAME = ("Full name", "Nome completo")
-EMAIL = ("Email address", "Endereço de email", "Endereço de e-mail", "E-mail")
-GRADE = ("Grade", "Nota")
-MAXIMUM = ("Maximum Grade", "Maximum grade", "Nota máxima")
-CAN_CHANGE = ("Grade can be changed", "A nota pode ser alterada")
-GROUP = ("Group", "Grupo")
-SUBMITTED = ("Last modified (submission)", "Última modificação (envio)", "Última modificação (submissão)")
-GRADED = ("Last modified (grade)", "Última modificação (nota)")
-FEEDBACK = ("Feedback comments", "Comentários de feedback", "Comentários do feedback")
+# Column titles as Moodle writes them. The worksheet is written, and read back by the importer,
+# in the language of the user who downloads / uploads it, with these get_string() keys
+# (mod/assign/gradingtable.php; mod/assign/feedback/offline/importgradeslib.php, init()):
+# assign|recordid, core fullname, core email, assign|submissionteam, core grade (gradenoun since
+# Moodle 4.x), assign|maxgrade, assign|gradecanbechanged, assign|lastmodifiedsubmission,
+# assign|lastmodifiedgrade, assignfeedback_comments|pluginname. English from moodle/moodle
+# (mod/assign/lang/en/assign.php, lang/en/moodle.php), then the AMOS language packs: pt_br
+# (Brazil: sistemas-internos/moodledata lang/pt_br/*.php, MOODLE_35_STABLE; Gui5002/
+# moodle_atualizado lang/pt_br/moodle.php, gradenoun) and pt (Portugal: projectestac/odissea
+# html/langpacks/pt/*.php, 4.4; projectestac/moodle-langpacks pt/*.php, MOODLE_32_STABLE).
+# Titles are compared ignoring case, accents' Unicode form, runs of spaces and a final ".".
+IDENTIFIER = ("Identifier", "Identificador",  # en; pt_br and pt >= 3.5
+              "Número de identificação")  # pt 3.2
+FULL_NAME = ("Full name", "Nome completo")  # en; pt_br, pt
+EMAIL = ("Email address", "Endereço de email", "E-mail")  # en; pt_br; pt
+GRADE = ("Grade", "Nota",  # en; pt_br (grade and gradenoun)
+         "Avaliação")  # pt (grade in 3.x, gradenoun in 4.x)
+MAXIMUM = ("Maximum Grade", "Maximum grade", "Nota máxima")  # en (both spellings); pt_br, pt
+CAN_CHANGE = ("Grade can be changed", "Nota pode ser alterada",  # en; pt_br
+              "A nota pode ser alterada.")  # pt
+GROUP = ("Group", "Grupo")  # en; pt_br, pt
+SUBMITTED = ("Last modified (submission)", "Última modificação (envio)",  # en; pt_br
+             "Última atualização (submissão)")  # pt
+GRADED = ("Last modified (grade)", "Última modificação (nota)",  # en; pt_br
+          "Última atualização (avaliação)")  # pt
+FEEDBACK = ("Feedback comments", "Comentários de feedback")  # en; pt_br, pt
 REQUIRED = (("id", IDENTIFIER), ("grade", GRADE), ("graded", GRADED))  # importgradeslib.php init()
-LOCKED = ("no", "não", "nao")
+LOCKED = ("no", "não", "nao")  # core "no": en; pt_br, pt
 GROUP_SOURCES = ("moodle-group", "moodle")  # results named after a Moodle download folder
 REPORT_NAME = {"pt": "relatorio.html", "en": "report.html"}
 _PARTICIPANT = re.compile(r"(\d+)\s*$")
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+_EN_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+              "october", "november", "december")
+_EN_ABBR = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 MONTHS = {name: i + 1 for names in (
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"),
+    _EN_MONTHS, _EN_ABBR,
     ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
      "novembro", "dezembro"),
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"))
     for i, name in enumerate(names)}
+# Every word an English Moodle date (strftimedaydatetime, "%A, %d %B %Y, %I:%M %p") can hold.
+_ENGLISH_WORDS = {*_EN_MONTHS, *_EN_ABBR, "am", "pm", "monday", "tuesday", "wednesday", "thursday", "friday",
+                  "saturday", "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 _MOODLE_DATE = re.compile(r"(\d{1,2})\s*(?:de\s+)?([^\W\d_]+)\.?\s*(?:de\s+)?(\d{4}),?\s*(?:às\s*)?"
                           r"(\d{1,2}):(\d{2})\s*([AaPp][Mm])?")
 
 
+def _title(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip().rstrip(".").strip().casefold()
+
+
+def find_column(header: Sequence[str], names: Sequence[str]) -> int | None:
+    """The first column whose title is one of ``names``: case, the Unicode form of accents
+    (a spreadsheet may decompose "ç"), runs of spaces and a final "." ignored."""
+    wanted = {_title(n) for n in names}
+    return next((i for i, h in enumerate(header) if _title(h) in wanted), None)
+
+
+def english_date(text: str) -> bool:
+    """Whether a worksheet date is in English, the only language in which Moodle's importer can
+    read it back (``strtotime`` in importgradeslib.php, next())."""
+    words = [w.casefold() for w in re.findall(r"[^\W\d_]+", text)]
+    return any(w in _EN_MONTHS or w in _EN_ABBR for w in words) and all(w in _ENGLISH_WORDS for w in words)
+
+
 def parse_moodle_time(text: str, tz: tzinfo | None = None) -> datetime | None:
-    """A date as Moodle writes it in the worksheet (userdate, strftimedatetime):
-    "Saturday, 1 June 2024, 10:00 AM", "sábado, 1 junho 2024, 10:00"; "-" or anything else:
-    None. The text has no time zone: ``tz`` (the due date's), else local time."""
+    """A date as Moodle writes it in the worksheet (userdate, the language's
+    strftimedaydatetime): "Saturday, 1 June 2024, 10:00 AM" (en), "sábado, 01 jun 2024, 10:00"
+    (pt_br), "sábado, 1 de junho de 2024 às 10:00" (pt); "-" or anything else: None. The text
+    has no time zone: ``tz`` (the due date's), else local time."""
     m = _MOODLE_DATE.search(text.strip())
     if m is None or m.group(2).casefold() not in MONTHS:
         return None
@@ -145,6 +186,7 @@ class Worksheet:
     table: csvfile.Table
     col: dict[str, int | None]
     where: str
+    english: bool = True  # False: the titles are a language pack's (pt_br, pt)
 
     @property
     def header(self) -> list[str]:
@@ -189,22 +231,26 @@ def read_worksheet(text: str, where: str = "") -> Worksheet:
                               fix="download it again: assignment > View all submissions > "
                                   "Grading action > Download grading worksheet.")
     header = table.rows[0]
-    col = {name: csvfile.find(header, names) for name, names in (
+    col = {name: find_column(header, names) for name, names in (
         ("id", IDENTIFIER), ("name", FULL_NAME), ("email", EMAIL), ("grade", GRADE), ("max", MAXIMUM),
         ("can_change", CAN_CHANGE), ("group", GROUP), ("submitted", SUBMITTED), ("graded", GRADED),
         ("feedback", FEEDBACK))}
-    missing = [names[0] for key, names in REQUIRED if col[key] is None]
+    missing = [names for key, names in REQUIRED if col[key] is None]
     if missing:
         dialect = ""
         if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
             dialect = " It is not comma-separated (it was probably re-saved by a spreadsheet program)."
+        named = " and no ".join(f"{names[0]!r} ({' / '.join(repr(n) for n in names[1:])} in Portuguese)"
+                                for names in missing)
         raise AutograderError(
-            f"{where}line 1: the grading worksheet has no {' and no '.join(repr(m) for m in missing)} "
-            f"column (its columns: {', '.join(header)}).{dialect}",
+            f"{where}line 1: the grading worksheet has no {named} column (its columns: "
+            f"{', '.join(header)}).{dialect}",
             fix="pass the CSV from 'Download grading worksheet' (enable 'Offline grading worksheet' in "
                 "the assignment's feedback types) as Moodle wrote it, not a gradebook export: Moodle's "
                 "importer needs Identifier, Grade and Last modified (grade).")
-    return Worksheet(table, col, where)
+    english = all(_title(header[i]) == _title(names[0])
+                  for key, names in REQUIRED if (i := col[key]) is not None)
+    return Worksheet(table, col, where, english)
 
 
 def worksheet_rows(sheet: Worksheet) -> tuple[dict[str, list[int]], dict[str, list[int]], list[str]]:
@@ -285,7 +331,8 @@ def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str 
         claims.setdefault(rows[0], []).append((r, ""))
 
     matches: list[Match] = []
-    stale: list[str] = []
+    stale: list[str] = []  # rows already graded in Moodle
+    unreadable: list[str] = []  # the same, with a "Last modified (grade)" Moodle cannot read back
     for n, claimants in sorted(claims.items()):
         row = data[n]
         label = sheet.label(n)
@@ -312,7 +359,7 @@ def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str 
         if "," in max_text and "." not in max_text:
             text = text.replace(".", ",")
         if sheet.cell(row, "grade") and sheet.cell(row, "graded") not in ("", "-"):
-            stale.append(str(n + 2))
+            (stale if english_date(sheet.cell(row, "graded")) else unreadable).append(str(n + 2))
         assert sheet.col["grade"] is not None
         while len(row) < len(sheet.header):
             row.append("")
@@ -329,6 +376,17 @@ def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str 
                         "its own grade if it changed after this worksheet was downloaded; tick 'Allow "
                         "updating records that have been modified more recently in Moodle than in the "
                         "spreadsheet' when uploading to replace it")
+    if unreadable:
+        problems.append(f"{sheet.where}lines {', '.join(unreadable)} already had a grade in Moodle, and "
+                        "their 'Last modified (grade)' is not an English date: Moodle's importer reads it "
+                        "with PHP's strtotime, which knows only English, so it takes these grades as changed "
+                        "in Moodle since the download and skips them; tick 'Allow updating records that have "
+                        "been modified more recently in Moodle than in the spreadsheet' when uploading")
+    if not sheet.english and matches:
+        problems.append("the worksheet's column titles are a Moodle language pack's (not English): upload it "
+                        "with your Moodle language set to the one it was downloaded in, since Moodle's "
+                        "importer finds Identifier, Grade and Last modified (grade) by their titles in the "
+                        "uploader's language and otherwise refuses the file (invalid grade import)")
 
     claimed = set(claims)
     unmatched_rows = [sheet.label(n) for n, row in enumerate(data)

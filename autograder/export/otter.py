@@ -35,7 +35,7 @@ import nbformat
 from autograder.assignment import Assignment, Profile, load_assignment
 from autograder.authoring import KERNELSPEC, Module, rendered_cells
 from autograder.contract import Check, Part, Read
-from autograder.errors import AutograderError
+from autograder.errors import AutograderError, KeyError_
 from autograder.keymodel import AnswerKey, load_key
 
 MASTER_NAME = "{module}.ipynb"
@@ -62,12 +62,14 @@ _HISTORY = ('assert isinstance(getattr(value, "history", None), dict), '
             '"não é o History devolvido por .fit(...)"')
 _ACCESSORS: tuple[tuple[str, str, Accessor], ...] = (
     ("keras_model", r"params", Accessor("int(value.count_params())", _COMPILED)),
-    ("keras_model", r"layers\[class,units,activation\]", Accessor(
-        '[[type(layer).__name__, layer.get_config().get("units"), '
-        'layer.get_config().get("activation")] for layer in value.layers]', _COMPILED)),
+    ("keras_model", r"layers\[([\w,]+)\]", Accessor(  # lists, as the probe's plain JSON has them
+        '__import__("json").loads(__import__("json").dumps([[type(layer).__name__ if k == "class" '
+        'else layer.get_config().get(k) for k in "{0}".split(",")] for layer in value.layers]))',
+        _COMPILED)),
     ("keras_model", r"optimizer\.class", Accessor("type(value.optimizer).__name__", _COMPILED)),
-    ("keras_model", r"loss", Accessor('value.loss if isinstance(value.loss, str) else '
-                                      'getattr(value.loss, "name", type(value.loss).__name__)', _COMPILED)),
+    ("keras_model", r"loss", Accessor(  # Keras's one name for it: 'mse' is mean_squared_error
+        '(lambda f: getattr(f, "name", None) or getattr(f, "__name__", type(f).__name__))'
+        '(__import__("keras").losses.get(value.loss))', _COMPILED)),
     ("keras_model", r"optimizer\.(learning_rate|momentum)",
      Accessor('float(value.optimizer.get_config()["{0}"])', _COMPILED)),
     ("keras_history", r"(epochs|steps)", Accessor('int(value.params["{0}"])', _HISTORY)),
@@ -83,7 +85,7 @@ _ACCESSORS: tuple[tuple[str, str, Accessor], ...] = (
 )
 
 
-def accessor(read: Read, path: str) -> Accessor:
+def accessor(read: Read, path: str, check_id: str = "") -> Accessor:
     """The accessor for ``path`` in a value of the read's type; OtterExportError if unknown."""
     for kind, pattern, acc in _ACCESSORS:
         m = re.fullmatch(pattern, path)
@@ -92,8 +94,11 @@ def accessor(read: Read, path: str) -> Accessor:
             for i, group in enumerate(m.groups()):
                 expression = expression.replace(f"{{{i}}}", group)
             return Accessor(expression, acc.precondition)
-    raise OtterExportError(f"No otter accessor for path {path!r} of a {read.type} ({read.ref}).",
-                           fix="add one to _ACCESSORS in autograder/export/otter.py.")
+    raise OtterExportError(f"Check {check_id or '?'} compares path {path!r} of {read.ref} (a {read.type}), "
+                           "which an otter test cannot read.", where=check_id or read.ref,
+                           fix="grade this assignment with autograder itself, or give the check a path "
+                           "otter can read: the paths are listed in autograder/export/otter.py "
+                           "(_ACCESSORS).")
 
 
 # --------------------------------------------------------------------------------------------
@@ -149,7 +154,7 @@ def _indent(lines: list[str]) -> list[str]:
 
 
 def _value_test(check: Check, read: Read, key: AnswerKey) -> list[str]:
-    acc = accessor(read, check.path)
+    acc = accessor(read, check.path, check.id)
     body = ["import numpy as np", f"value = {read.name}",
             f'assert value is not None, "`{read.name}` não foi definido"']
     if acc.precondition:
@@ -285,8 +290,9 @@ def master_notebook(assignment: Assignment, profile: Profile, key_path: Path) ->
     mod = assignment.authored
     key = load_key(Path(key_path))
     if key.profile != profile.name:
-        raise OtterExportError(f"The key was built for profile {key.profile!r}, not {profile.name!r}.",
-                               where=str(key_path), fix="pass the key of the same profile.")
+        raise KeyError_(f"The key was built for profile {key.profile!r}, not {profile.name!r}.",
+                        where=str(key_path), fix=f"pass the key of profile {profile.name!r} (--key), "
+                        f"or --profile {key.profile}.")
     student = {c.id: c for c in rendered_cells(mod, profile, "student")}
     parts = {p.id: p for e in mod.contract.exercises for p in e.parts}
     cells: list[nbformat.NotebookNode] = [_raw(assignment_config(mod, profile, key.environment.to_dict()))]

@@ -52,11 +52,11 @@ class Imported:
 class Gradebook:
     """A handle on one gradebook (an engine); each method runs in its own transaction."""
 
-    def __init__(self, location: str | Path) -> None:
+    def __init__(self, location: str | Path, create: bool = True) -> None:
         self.location = str(location)
         self.where = store.describe(location)
         try:
-            self.engine = store.make_engine(location)
+            self.engine = store.make_engine(location, create)
             store.migrate(self.engine, self.where)
         except GradebookError:
             raise
@@ -158,9 +158,10 @@ class Gradebook:
             return sorted(r[0] for r in conn.execute(select(m.submissions.c.assignment).distinct()))
 
 
-def open_gradebook(location: str | Path) -> Gradebook:
-    """Open (creating or upgrading its schema as needed) the gradebook at a path or URL."""
-    return Gradebook(location)
+def open_gradebook(location: str | Path, create: bool = True) -> Gradebook:
+    """Open (upgrading its schema as needed) the gradebook at a path or URL; a SQLite file that
+    does not exist is created only with ``create`` (grade-batch, import), else refused."""
+    return Gradebook(location, create)
 
 
 def export_results(location: str | Path, assignment: Any,
@@ -168,7 +169,7 @@ def export_results(location: str | Path, assignment: Any,
     """For ``autograder export --from-gradebook``: the latest result per student of ``assignment``
     with overrides applied; says which attempt each one is (one line per student)."""
     name = getattr(assignment, "name", None)
-    with open_gradebook(location) as gb:
+    with open_gradebook(location, create=False) as gb:
         if name is None:
             names = gb.assignments()
             if len(names) != 1:

@@ -98,7 +98,7 @@ def cli_regrade(path: Path | None, key: Path, out: Path, *, gradebook: str, assi
             options = dataclasses.replace(options, datasets_dir=data.verify_cache(assignment.datasets))
         if options.cache_dir is not None:
             options = dataclasses.replace(options, cache_dir=Path(options.cache_dir).resolve())
-        with open_gradebook(gradebook) as gb:
+        with open_gradebook(gradebook, create=False) as gb:
             try:
                 found = regrade.prepare(gb, assignment, out, path)
                 executor, workers = make_executor(assignment, options.backend, workers, scheduler, cluster,

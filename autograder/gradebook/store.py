@@ -75,13 +75,19 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def make_engine(location: str | Path) -> Engine:
+def make_engine(location: str | Path, create: bool = True) -> Engine:
+    """The engine for ``location``; with ``create`` False, a SQLite file that does not exist is
+    an error (a mistyped path must not become a new, empty gradebook)."""
     url = url_of(location)
     if url.startswith("sqlite"):
         path = Path(make_url(url).database or "")
         if not path.parent.is_dir():
             raise GradebookError(f"No folder for the gradebook at {path}.", where=str(path),
                                  fix="create the folder, or pass --gradebook with another path.")
+        if not create and not path.is_file():
+            raise GradebookError(f"No gradebook at {path}.", where=str(path),
+                                 fix="check the path: grade-batch writes OUT/gradebook.sqlite next to "
+                                 "the results; `autograder gradebook import RESULTS_DIR` builds one.")
         return _sqlite_engine(url)
     return create_engine(url, pool_pre_ping=True)
 

@@ -103,7 +103,7 @@ def cli_review(
             where=location,
             fix="pass the gradebook grade-batch wrote (OUT/gradebook.sqlite by default).",
         )
-    gb = open_gradebook(location)
+    gb = open_gradebook(location, create=False)
     try:
         reviewers = Reviewers.for_names(tas)
         app = create_app(

@@ -84,8 +84,13 @@ class Layout:
         return self.root / "kernel.log"
 
     @property
-    def writable(self) -> tuple[Path, Path, Path]:
-        return (self.home, self.tmp, self.run)
+    def shm(self) -> Path:
+        """/dev/shm where bwrap cannot size a tmpfs (before 0.7): a host folder, disk-watched."""
+        return self.root / "shm"
+
+    @property
+    def writable(self) -> tuple[Path, ...]:
+        return (self.home, self.tmp, self.run, self.shm)
 
     def create(self, owner: int | None) -> None:
         for path in self.writable:
@@ -182,6 +187,24 @@ class Plan:
     limits: Limits
     userns_fd: int | None  # set when the grader is root
     datasets_dir: Path | None
+    sized_tmpfs: bool = True  # bwrap >= 0.7 takes --perms/--size for --tmpfs; else /dev/shm is bound
+
+
+@cache
+def bwrap_version(bwrap: str) -> tuple[int, ...]:
+    """``bwrap --version`` as numbers ("bubblewrap 0.6.1" -> (0, 6, 1)); () when unreadable."""
+    try:
+        out = subprocess.run([bwrap, "--version"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    numbers = out.split()[-1].split(".") if out.split() else []
+    return tuple(int(n) for n in numbers if n.isdigit())
+
+
+def sized_tmpfs(bwrap: str) -> bool:
+    """Whether this bwrap takes ``--perms``/``--size`` for a ``--tmpfs`` (0.7.0 and later; Ubuntu
+    22.04, Gradescope's default image, ships 0.6.1, which refuses them)."""
+    return bwrap_version(bwrap) >= (0, 7)
 
 
 def bwrap_argv(plan: Plan, command: Sequence[str]) -> list[str]:
@@ -229,9 +252,10 @@ def bwrap_argv(plan: Plan, command: Sequence[str]) -> list[str]:
     for path in paths_to_hide(sys.path, [*roots, "/usr"]):
         empty = plan.layout.empty_dir if os.path.isdir(path) else plan.layout.empty_file
         argv += ["--ro-bind", str(empty), path]
-    argv += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
-             "--remount-ro", "/dev"]
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    argv += (["--perms", "1777", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"] if plan.sized_tmpfs
+             else ["--bind", str(plan.layout.shm), "/dev/shm"])  # the sandbox user's, disk-watched
+    argv += ["--remount-ro", "/dev"]
     if plan.datasets_dir is not None:
         argv += ["--ro-bind", str(plan.datasets_dir), f"{HOME}/.keras/datasets"]
     argv += ["--remount-ro", "/", "--chdir", HOME, "--", *command]
@@ -249,7 +273,7 @@ def bwrap_problem(bwrap: str, as_root: bool) -> str | None:
         try:
             if host_id is not None:
                 userns_fd = make_userns(host_id)
-            plan = Plan(bwrap, layout, Limits(), userns_fd, None)
+            plan = Plan(bwrap, layout, Limits(), userns_fd, None, sized_tmpfs(bwrap))
             command = launcher_argv(plan.limits, drop_to=SANDBOX_ID if as_root else None,
                                     nproc=plan.limits.max_processes,
                                     command=[sys.executable, "-I", "-S", "-c", "pass"])
@@ -346,7 +370,8 @@ def describe(limits: Limits, *, backend: str, as_root: bool, has_datasets: bool,
                               f"{POLL_S:g} s: kill above {lim.memory_mb} MB")
         enforced["disk"] = (f"watchdog on home, /tmp and sockets every "
                             f"{POLL_S * DISK_EVERY:g} s: kill above {lim.max_disk_bytes} "
-                            f"bytes" + (f"; /dev/shm tmpfs of {SHM_BYTES // 1024**2} MiB"
+                            f"bytes" + (f"; /dev/shm tmpfs of {SHM_BYTES // 1024**2} MiB (bwrap < 0.7: "
+                                        "a watched folder)"
                                         if bw else ""))
     else:
         missing += [encode("not_enforced_memory", memory_mb=lim.memory_mb), encode("not_enforced_disk")]

@@ -37,6 +37,7 @@ from autograder.sandbox.bubblewrap import (
     make_userns,
     python_roots,
     random_host_id,
+    sized_tmpfs,
     spawn_bubblewrap,
     spawn_unsandboxed,
 )
@@ -303,7 +304,8 @@ class Sandbox:
         with open(layout.log, "ab") as log:
             if bw:
                 assert self._bwrap is not None
-                plan = Plan(self._bwrap, layout, lim, self._userns_fd, self.datasets_dir)
+                plan = Plan(self._bwrap, layout, lim, self._userns_fd, self.datasets_dir,
+                            sized_tmpfs(self._bwrap))
                 popen = spawn_bubblewrap(plan, kernel_cmd, as_root=self._as_root, env=env,
                                          log=log)
             else:
