@@ -34,6 +34,7 @@ import jinja2
 import nbformat
 
 from autograder.errors import AssignmentError
+from autograder.pycode import parse
 
 if TYPE_CHECKING:
     from autograder.assignment import Assignment, Profile
@@ -407,14 +408,13 @@ def cell_metadata(cell: Cell) -> dict[str, Any]:
 
 
 def _names(sources: Sequence[str]) -> tuple[set[str], set[str]]:
-    """(names bound or imported, names loaded) by the code (``ast`` only; a cell that does not
-    parse, e.g. an IPython magic, is left out)."""
+    """(names bound or imported, names loaded) by the code (``ast`` only, magics blanked; a cell
+    that is not Python is left out)."""
     bound: set[str] = set()
     loaded: set[str] = set()
     for source in sources:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
+        tree = parse(source)
+        if tree is None:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Name):
@@ -464,13 +464,14 @@ def notebook(assignment: Assignment, kind: Kind, profile: Profile | str) -> nbfo
     Raises SourceError when an exercise uses another's names undeclared (``undeclared_needs``)."""
     mod = load_source(assignment)
     profile = assignment.profile(profile) if isinstance(profile, str) else profile
-    problems = undeclared_needs(rendered_cells(mod, profile, "solution"), mod.contract)
+    solution = rendered_cells(mod, profile, "solution")
+    problems = undeclared_needs(solution, mod.contract)
     if problems:
         raise SourceError("An exercise depends on another one's cells:\n  - " + "\n  - ".join(problems),
                           where=str(mod.path), fix="declare the dependency with \"needs\" in the "
                           "contract (docs/authoring.md, \"Exercises that build on others\").")
     cells = []
-    for c in rendered_cells(mod, profile, kind):
+    for c in solution if kind == "solution" else rendered_cells(mod, profile, kind):
         meta = {"autograder": cell_metadata(c), "tags": [c.exercise]}
         if c.cell_type == "markdown":
             node = nbformat.v4.new_markdown_cell(c.source, metadata=meta)

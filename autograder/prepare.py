@@ -27,6 +27,7 @@ from autograder.authoring import Cell
 from autograder.contract import Contract
 from autograder.errors import SubmissionError
 from autograder.i18n import encode
+from autograder.pycode import parse
 
 EXECUTED_ROLES = ("given", "answer", "letter")
 OWNED_ROLES = ("given",)
@@ -174,15 +175,6 @@ def student_code(plan: Plan) -> dict[str, str]:
     return {e: "\n".join(parts) for e, parts in out.items()}
 
 
-def _parse(code: str) -> ast.Module | None:
-    """The code as a module, IPython magics and shell escapes blanked; None if it is not Python."""
-    lines = ["" if ln.lstrip().startswith(("%", "!")) else ln for ln in code.splitlines()]
-    try:
-        return ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError):
-        return None
-
-
 _LITERAL_CALLS = frozenset({"array", "asarray", "float", "int", "list", "tuple", "dict", "float32",
                             "float64"})
 
@@ -224,7 +216,7 @@ def typed_in(code: str, names: Sequence[str]) -> set[str]:
     binding of the name assigns a literal (``w = 1.6094``, ``p = np.array([0.13, ...])``)
     or fills it item by item with literals (``errors[2] = 22.46``). Empty containers, later computed
     reassignments and code that is not Python are not flagged."""
-    tree = _parse(code)
+    tree = parse(code)
     if tree is None:
         return set()
     wanted = set(names)
@@ -297,7 +289,7 @@ def check_rule(code: str | None, rule: Mapping[str, Any]) -> RuleOutcome:
       ``targets``, when given) must not use any of ``names`` (e.g. training data where test data
       belongs). Reason: ``forbidden_argument``.
     Calls into functions the student defined are followed."""
-    tree = _parse(code or "")
+    tree = parse(code or "")
     if tree is None or not (code or "").strip():
         return RuleOutcome("absent")
     functions = _functions(tree)

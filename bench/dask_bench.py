@@ -54,15 +54,20 @@ def load() -> str:
     return f"load {one:.2f}/{five:.2f}/{fifteen:.2f}"
 
 
+def without_answers(nb: Any, expensive: tuple[str, ...]) -> Any:
+    """``nb`` without the answer and letter cells of the ``expensive`` exercises."""
+    nb.cells = [c for c in nb.cells
+                if not (c.metadata.get("autograder", {}).get("exercise") in expensive
+                        and c.metadata.get("autograder", {}).get("role") in ("answer", "letter"))]
+    return nb
+
+
 def write_solutions(a: Assignment, folder: Path, expensive: tuple[str, ...], n: int) -> Path:
     """``n`` copies of the solution with the ``expensive`` exercises' answers removed, Moodle
     layout: the same work as the otter run below (otter's own notebook, those cells removed)."""
     example = a.example()
     assert example is not None
-    nb = notebook(a, "solution", example.profile)
-    nb.cells = [c for c in nb.cells
-                if not (c.metadata.get("autograder", {}).get("exercise") in expensive
-                        and c.metadata.get("autograder", {}).get("role") in ("answer", "letter"))]
+    nb = without_answers(notebook(a, "solution", example.profile), expensive)
     for i in range(n):
         target = folder / f"Aluno {i}_{1000 + i}_assignsubmission_file_" / "exercicios.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -80,15 +85,7 @@ def write_class(a: Assignment, folder: Path, expensive: tuple[str, ...]) -> Path
         target = folder / f"{s.name}_{s.participant}_assignsubmission_file_" / "exercicios.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         if expensive and not s.truncate:
-            nb = nbformat.reads(raw.decode(), as_version=4)
-            nb.cells = [
-                c
-                for c in nb.cells
-                if not (
-                    c.metadata.get("autograder", {}).get("exercise") in expensive
-                    and c.metadata.get("autograder", {}).get("role") in ("answer", "letter")
-                )
-            ]
+            nb = without_answers(nbformat.reads(raw.decode(), as_version=4), expensive)
             raw = nbformat.writes(nb).encode()
         target.write_bytes(raw)
     return folder

@@ -441,12 +441,12 @@ def test_cluster_local_n_starts_its_own_workers_and_grades_like_the_pool(
 
     from autograder.authoring import notebook as make_notebook
     from autograder.cli import main
-    from tests.test_unanswered import EXPENSIVE, _leave_as_handed_out
+    from tests.common import EXPENSIVE, leave_as_handed_out
 
     a = load_assignment("cnn_treinamento")
     subs = tmp_path / "subs"
     subs.mkdir()
-    nbformat.write(_leave_as_handed_out(make_notebook(a, "solution", "smoke"), EXPENSIVE), subs / "ana.ipynb")
+    nbformat.write(leave_as_handed_out(make_notebook(a, "solution", "smoke"), EXPENSIVE), subs / "ana.ipynb")
     nbformat.write(make_notebook(a, "student", "smoke"), subs / "bia.ipynb")
     res = CliRunner().invoke(main, ["grade-batch", str(subs), "--assignment", a.name, "--key",
                                     str(a.key_path("smoke")), "--out", str(tmp_path / "out"),

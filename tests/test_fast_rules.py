@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import numpy as np
 import pytest
 
 from autograder import api, scoring
@@ -195,7 +196,6 @@ class _Model:
 
 
 def test_weights_are_saved_compactly_and_a_tampered_blob_is_refused() -> None:
-    np = pytest.importorskip("numpy")
     blob = encode_weights(_Model([np.ones((3, 4), np.float32), np.zeros(4, np.float32)]))
     assert blob is not None and blob["dtype"] == "<f2" and blob["count"] == 16
     assert valid_weights(blob)
@@ -206,7 +206,6 @@ def test_weights_are_saved_compactly_and_a_tampered_blob_is_refused() -> None:
 
 
 def test_submitted_weights_are_read_from_the_exercise_check(tmp_path: Path) -> None:
-    np = pytest.importorskip("numpy")
     nb = notebook(CNN, "solution", SMOKE)
     blob = encode_weights(_Model([np.ones(3, np.float32)]))
     payload = {"schema": "dl-autograder/selfcheck", "exercise": "ex10", "part": "", "values": {},

@@ -327,10 +327,10 @@ TRAINING_HOSTILE = {
 @pytest.mark.parametrize("exercise", sorted(TRAINING_HOSTILE))
 def test_hostile_code_in_a_training_exercise_costs_only_that_exercise(
         exercise: str, solution: Any, tmp_path: Path, keras_home: Path) -> None:
-    from tests.test_unanswered import EXPENSIVE, _leave_as_handed_out
+    from tests.common import EXPENSIVE, leave_as_handed_out
 
     code, status, ename = TRAINING_HOSTILE[exercise]
-    nb = _leave_as_handed_out(copy.deepcopy(solution), tuple(e for e in EXPENSIVE if e != exercise))
+    nb = leave_as_handed_out(copy.deepcopy(solution), tuple(e for e in EXPENSIVE if e != exercise))
     path = write_variant(nb, tmp_path, replace={f"{exercise}-answer-1": code})
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     options = GradeOptions(backend="bubblewrap", datasets_dir=keras_home / "datasets")

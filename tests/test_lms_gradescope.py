@@ -31,6 +31,7 @@ import pytest
 
 from autograder.export import gradescope
 from autograder.results import CheckResult, ExerciseResult, GradeResult, Student
+from tests.common import unavailable
 
 BRT = timezone(timedelta(hours=-3))
 DUE = datetime(2026, 5, 31, 23, 59, tzinfo=BRT)
@@ -174,9 +175,7 @@ def gradescope_image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
     network), so setup.sh falls back to this machine's /usr/bin/python3.11 (first on PATH)."""
     why = _require_root_tools()
     if why is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the Gradescope isolation test cannot run in CI: {why}")
-        pytest.skip(why)
+        unavailable(f"the Gradescope isolation test cannot run here: {why}")
     from autograder.assignment import load_assignment
 
     base = Path(tempfile.mkdtemp(prefix="ag-gs-", dir="/tmp"))
@@ -266,9 +265,7 @@ def test_the_key_stays_secret_from_a_submission_that_reads_everything(
 
         problem = bubblewrap_problem(shutil.which("bwrap"), True)
         if problem is not None:
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"bubblewrap does not work in CI here: {problem}")
-            pytest.skip(f"bubblewrap does not work here: {problem}")
+            unavailable(f"bubblewrap does not work here: {problem}")
     answers = _hostile_submission(root)
     secret = "s3cr3t-" + os.urandom(6).hex()
     env.update({"AUTOGRADER_GS_ISOLATION": isolation, "GRADESCOPE_API_TOKEN": secret})

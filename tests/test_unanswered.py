@@ -16,25 +16,13 @@ from autograder.cli import main
 from autograder.contract import parse_contract
 from autograder.errors import ContractError
 from autograder.results import load_result
-from tests.common import CNN, CONTRACT, SMOKE, SMOKE_KEY
-
-EXPENSIVE = ("ex7", "ex8", "ex10")  # the exercises that train models
+from tests.common import CNN, CONTRACT, EXPENSIVE, SMOKE, SMOKE_KEY, leave_as_handed_out
 
 
 def _authored() -> tuple:
     from autograder.api import authored_cells
 
     return authored_cells(CNN.authored, SMOKE)
-
-
-def _leave_as_handed_out(nb: nbformat.NotebookNode, exercises: tuple[str, ...]) -> nbformat.NotebookNode:
-    """A solution whose answer and letter cells of ``exercises`` are the student template's."""
-    template = {c.metadata["autograder"]["id"]: c.source for c in notebook(CNN, "student", SMOKE).cells}
-    for c in nb.cells:
-        meta = c.metadata.get("autograder", {})
-        if meta.get("exercise") in exercises and meta.get("role") in ("answer", "letter"):
-            c.source = template[meta["id"]]
-    return nb
 
 
 def _plan(nb: nbformat.NotebookNode) -> prepare.Plan:
@@ -44,11 +32,11 @@ def _plan(nb: nbformat.NotebookNode) -> prepare.Plan:
 def test_handed_out_notebook_skips_everything_and_solution_nothing() -> None:
     assert _plan(notebook(CNN, "student", SMOKE)).skipped == tuple(e.id for e in CONTRACT.exercises)
     assert _plan(notebook(CNN, "solution", SMOKE)).skipped == ()
-    assert _plan(_leave_as_handed_out(notebook(CNN, "solution", SMOKE), EXPENSIVE)).skipped == EXPENSIVE
+    assert _plan(leave_as_handed_out(notebook(CNN, "solution", SMOKE), EXPENSIVE)).skipped == EXPENSIVE
 
 
 def test_comments_and_layout_are_not_an_answer_but_code_a_letter_or_an_added_cell_are() -> None:
-    nb = _leave_as_handed_out(notebook(CNN, "solution", SMOKE), EXPENSIVE)
+    nb = leave_as_handed_out(notebook(CNN, "solution", SMOKE), EXPENSIVE)
     cells = {c.metadata["autograder"]["id"]: c for c in nb.cells}
     cells["ex7-answer-1"].source += "\n# não consegui fazer\n\n"
     assert "ex7" in _plan(nb).skipped
@@ -66,10 +54,10 @@ def test_an_exercise_a_later_one_needs_runs_even_unanswered() -> None:
     ex8 = next(e for e in data["exercises"] if e["id"] == "ex8")
     ex8["needs"] = ["ex7"]
     contract = parse_contract(data)
-    nb = _leave_as_handed_out(notebook(CNN, "solution", SMOKE), ("ex7", "ex10"))
+    nb = leave_as_handed_out(notebook(CNN, "solution", SMOKE), ("ex7", "ex10"))
     plan = prepare.plan(nbformat.writes(nb).encode(), _authored(), contract)
     assert plan.skipped == ("ex10",)
-    nb = _leave_as_handed_out(notebook(CNN, "solution", SMOKE), EXPENSIVE)
+    nb = leave_as_handed_out(notebook(CNN, "solution", SMOKE), EXPENSIVE)
     assert prepare.plan(nbformat.writes(nb).encode(), _authored(), contract).skipped == EXPENSIVE
     ex8["needs"] = ["ex9"]
     with pytest.raises(ContractError, match="ex8: needs 'ex9', which is not an earlier exercise"):
@@ -92,7 +80,7 @@ def test_build_refuses_an_undeclared_dependency_between_exercises() -> None:
 def test_a_class_answering_only_the_cheap_exercises_is_graded_without_running_the_others(
         tmp_path: Path, keras_home: Path) -> None:
     nb_path = tmp_path / "aluno.ipynb"
-    nbformat.write(_leave_as_handed_out(notebook(CNN, "solution", SMOKE), EXPENSIVE), nb_path)
+    nbformat.write(leave_as_handed_out(notebook(CNN, "solution", SMOKE), EXPENSIVE), nb_path)
     out = tmp_path / "result.json"
     res = CliRunner().invoke(main, ["grade", str(nb_path), "--key", str(SMOKE_KEY), "--out", str(out)])
     assert res.exit_code == 0, res.output

@@ -39,7 +39,7 @@ from starlette.routing import Route
 
 from autograder import plots, report, templating
 from autograder.assignment import Assignment, load_assignment
-from autograder.gradebook import Gradebook, NotFound, OverrideError
+from autograder.gradebook import Gradebook, History, NotFound, OverrideError
 from autograder.i18n import translate
 from autograder.keymodel import AnswerKey, key_sha256, load_key
 from autograder.review import auth, duplicates, records, views
@@ -346,13 +346,22 @@ def _regrade_link(st: ReviewState, student: str) -> views.RegradeLink | None:
     return views.RegradeLink(job.id, f"/regrade/{job.id}", translate(f"review_regrade_{job.state}", st.lang))
 
 
-def submission_page(request: Request) -> Response:
-    st = _state(request)
+def _student_entry(request: Request,
+                   st: ReviewState) -> tuple[str, records.Entry, History] | Response:
+    """The student the path names, with their entry and history; else the 404 page."""
     student = request.path_params["student"]
     found = records.student_entry(st.gradebook, st.assignment.name, student)
     if found is None:
         return _message(request, 404, "review_no_student", student=student)
-    entry, history = found
+    return (student, *found)
+
+
+def submission_page(request: Request) -> Response:
+    st = _state(request)
+    found = _student_entry(request, st)
+    if isinstance(found, Response):
+        return found
+    student, entry, history = found
     entries, pairs = st.class_data()
     names = {e.id: e.name for e in entries}
     rows = views.select(views.class_rows(entries, pairs, st.assignment, st.lang), views.Query())
@@ -416,11 +425,10 @@ def next_page(request: Request) -> Response:
 def report_page(request: Request) -> Response:
     """The report the student will get: reveal rules of a student, overrides and comments in it."""
     st = _state(request)
-    student = request.path_params["student"]
-    found = records.student_entry(st.gradebook, st.assignment.name, student)
-    if found is None:
-        return _message(request, 404, "review_no_student", student=student)
-    entry, history = found
+    found = _student_entry(request, st)
+    if isinstance(found, Response):
+        return found
+    _, entry, history = found
     result = views.feedback_result(entry, history, st.lang)
     html = report.student_report(
         result, st.key_for(entry.newest.key_sha256), st.assignment, lang=st.lang, fmt="html"

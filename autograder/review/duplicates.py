@@ -32,6 +32,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from autograder.pycode import without_magics
+
 MIN_NODES = 25
 ANSWER_ROLES = frozenset({"answer"})
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -67,12 +69,6 @@ class DuplicatePair:
 
 
 # ---- code ---------------------------------------------------------------------------------------
-
-
-def _python(source: str) -> str:
-    """Cell source without IPython magics and shell escapes (``%matplotlib inline``, ``!pip``, ``%%time``):
-    they set up the environment; they are not the answer."""
-    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
 
 
 class _Abstract(ast.NodeTransformer):
@@ -119,7 +115,7 @@ class _Abstract(ast.NodeTransformer):
 def normalised_code(sources: Sequence[str]) -> tuple[str, int]:
     """The normalised form of some cells' code and its size in AST nodes (0: nothing but
     comments). Code that does not parse is compared as text without comments and spaces."""
-    text = "\n".join(_python(s) for s in sources)
+    text = "\n".join(without_magics(s) for s in sources)
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
