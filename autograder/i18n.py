@@ -157,6 +157,7 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "letter_consistent": "Sua alternativa ({obtained}) difere da oficial, mas é coerente com os "
                              "seus próprios números; crédito de {credit:.0%}.",
         "not_reached": "Não executado: a parte {part} parou antes, por causa do erro acima.",
+        "unanswered": "Não respondido: o exercício está como foi entregue.",
         "unsupported": "O valor de `{name}` não é do tipo esperado ({detail}).",
         "band_map_partial": "{passed} de {total} tamanhos de batch dentro da faixa aceita.",
         "degenerate_accepted": "Resultado degenerado, mas honesto: aceito sem desconto (veja abaixo).",
@@ -574,6 +575,7 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "letter_consistent": "Your option ({obtained}) differs from the official one but agrees with "
                              "your own numbers; {credit:.0%} credit.",
         "not_reached": "Not run: part {part} stopped earlier because of the error above.",
+        "unanswered": "Not answered: the exercise is as handed out.",
         "unsupported": "`{name}` is not of the expected type ({detail}).",
         "band_map_partial": "{passed} of {total} batch sizes inside the accepted band.",
         "degenerate_accepted": "A degenerate but honest outcome: accepted without penalty (see below).",

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from autograder.contract import Contract
 from autograder.i18n import translate
+from autograder.scoring import exercise_status
 
 
 class ExerciseProgress:
@@ -19,6 +20,7 @@ class ExerciseProgress:
 
     def __init__(self, contract: Contract, lang: str = "pt", stream: TextIO | None = None) -> None:
         self.total = len(contract.exercises)
+        self.computed = {e.id: e.computed for e in contract.exercises}
         self.lang = lang
         self.stream = stream or sys.stderr
         self.done = 0
@@ -58,7 +60,8 @@ class ExerciseProgress:
                 self._say(translate("progress_running", self.lang, exercise=exercise))
             return
         self.done += 1
-        status = translate(f"status_{run.status}", self.lang)
+        shown = exercise_status(self.computed.get(exercise, True), run.status)  # as the result says it
+        status = translate(f"status_{shown}", self.lang)
         self._say(translate("progress_finished", self.lang, exercise=exercise, status=status,
                             seconds=f"{run.seconds:.1f}", done=self.done, total=self.total))
         if self._bar is not None:

@@ -502,8 +502,9 @@ def _exercise_view(e: ExerciseResult, result: GradeResult, key: AnswerKey | None
         error=error,
         misconceptions=tuple(misconception_text(m, lang, _messages(assignment)) for m in dict.fromkeys(ids)),
         notes=tuple(note_text(n, lang) for n in e.notes if not n.startswith("misconception:")),
-        drift_note=(translate("report_drift_note", lang)
-                    if isinstance(drift_status, str) and drift_status not in DRIFT_OK else ""),
+        drift_note=(translate("report_drift_note", lang)  # said where the student's numbers are judged
+                    if isinstance(drift_status, str) and drift_status not in DRIFT_OK
+                    and e.status not in NOT_RUN else ""),
         plots=tuple(plots.exercise_plots(e, key, show_key=show_expected, lang=lang,
                                          specs=assignment.plots(e.id) if assignment else (),
                                          messages=_messages(assignment))),

@@ -36,6 +36,11 @@ def _with_error_misconception(checks: Sequence[CheckResult], ids: Sequence[str])
                  else c for c in checks)
 
 
+def exercise_status(computed: bool, run_status: str) -> str:
+    """The exercise's status as results show it: a conceptual exercise that ran is "not_computed"."""
+    return run_status if computed or run_status != "ok" else "not_computed"
+
+
 def exercise_result(exercise_id: str, number: int, computed: bool, run: ExerciseRun | None,
                     checks: Sequence[CheckResult], verification: str = "executed",
                     series: Mapping[str, str] | None = None) -> ExerciseResult:
@@ -43,8 +48,11 @@ def exercise_result(exercise_id: str, number: int, computed: bool, run: Exercise
     if run is None:
         return ExerciseResult(exercise_id, number, "not_run", 0.0, max_score, "not_executed",
                               tuple(checks))
+    if run.status == "unanswered":  # nothing was run: each check says so, not "stopped by an error"
+        checks = [replace(c, status="missing", points=0.0, message_id="unanswered", params={},
+                          misconception=None) for c in checks]
     checks = _with_error_misconception(checks, run.misconceptions)
-    status = run.status if computed or run.status != "ok" else "not_computed"
+    status = exercise_status(computed, run.status)
     return ExerciseResult(
         id=exercise_id, number=number, status=status,  # type: ignore[arg-type]
         score=round(sum(c.points for c in checks), 6), max_score=max_score,

@@ -67,7 +67,7 @@ def test_empty_notebook_gets_zero_with_a_reason_per_exercise(tmp_path: Path, ker
     assert result.score == 0
     for e in result.exercises:
         assert e.status == "unanswered" and e.notes == ("unanswered",) and e.seconds == 0, e.id
-        assert all(c.status in ("missing", "not_run") and c.message_id for c in e.checks if c.max_points)
+        assert all(c.status == "missing" and c.message_id == "unanswered" for c in e.checks)
     assert report.count("Não respondido: as células de resposta estão como foram entregues") == 10
 
 def test_grade_with_missing_key_fails_clearly(tmp_path: Path) -> None:

@@ -91,7 +91,8 @@ def test_a_class_answering_only_the_cheap_exercises_is_graded_without_running_th
             assert by_id[e.id].status == "unanswered" and by_id[e.id].score == 0, e.id
             assert by_id[e.id].seconds == 0 and "unanswered" in by_id[e.id].notes
             assert by_id[e.id].verification == "not_executed"
-            assert {c.status for c in by_id[e.id].checks} <= {"missing", "not_run"}
+            assert {(c.status, c.points, c.message_id) for c in by_id[e.id].checks} == {
+                ("missing", 0.0, "unanswered")}
         else:
             assert by_id[e.id].score == by_id[e.id].max_score, (e.id, by_id[e.id].checks)
     assert result.score == sum(e.points for e in CONTRACT.exercises if e.id not in EXPENSIVE)
@@ -99,3 +100,6 @@ def test_a_class_answering_only_the_cheap_exercises_is_graded_without_running_th
 
     report = student_report(result, None, CNN, fmt="md", lang="pt")
     assert "Não respondido: as células de resposta estão como foram entregues" in report
+    assert "parou antes, por causa do erro acima" not in report  # no error happened
+    assert report.count("Não respondido: o exercício está como foi entregue.") == sum(
+        len(e.checks) for e in CONTRACT.exercises if e.id in EXPENSIVE)
