@@ -125,9 +125,9 @@ def _invalid_message(exc: SubmissionError) -> str:
             return encode("invalid_not_json", line=found.lineno, column=found.colno)
     if cause is not None and type(cause).__name__ == "NotJSONError":
         return encode("invalid_not_json_unknown")
-    if exc.what.startswith("The notebook is ") and " MB" in exc.what:
+    if exc.what.id == "prepare_too_large":
         return encode("invalid_too_large", limit_mb=round(prepare.MAX_NOTEBOOK_BYTES / 1e6))
-    if "no list of cells" in exc.what:
+    if exc.what.id == "prepare_no_cells":
         return encode("invalid_no_cells")
     return encode("invalid_unreadable", detail=type(cause).__name__ if cause is not None else "")
 

@@ -10,7 +10,7 @@ The engine knows no exercise. Everything about one sheet lives in its folder::
       answers.json       the official letters (and the values the sheet publishes)
       messages.json      the assignment's own sentences, ``{"pt": {id: text}, "en": {...}}``
       example.toml       the built-in example class (optional)
-      key_report.md      the key report's introduction (optional)
+      key_report.md      the key report's introduction, pt (optional; key_report.en.md: en)
       reference/         reference solutions: functions returning plain data
       keys/<profile>/    the committed answer keys (``key.json``, ``report.md``, ``runs/``)
       generated/         the committed student and solution notebooks
@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from autograder.errors import AssignmentError
 from autograder.fsutil import sha256_file
+from autograder.i18n import Msg, msg
 
 if TYPE_CHECKING:
     from autograder.authoring import Module
@@ -250,10 +251,8 @@ class BaseHooks:
                       progress: Progress) -> dict[str, Any]:
         """No reference code: an assignment whose key computes nothing."""
         raise AssignmentError(
-            f"Assignment {assignment.name!r} has no reference code for {spec.exercise!r}.",
-            where=str(assignment.root / "__init__.py"),
-            fix="implement run_reference in the assignment's hooks, or remove the exercise from "
-                "[key] exercises in assignment.toml.")
+            msg("assignment_no_reference_code", name=assignment.name, exercise=spec.exercise),
+            where=str(assignment.root / "__init__.py"), fix=msg("assignment_no_reference_code_fix"))
 
     def assemble_key(self, assignment: Assignment, profile: Profile,
                      runs: Sequence[Run]) -> KeyParts:
@@ -322,9 +321,18 @@ class Assignment:
         p = self.path("messages.json")
         return MappingProxyType(_read_json(p)) if p.is_file() else MappingProxyType({})
 
-    def key_report_intro(self) -> str:
-        p = self.path("key_report.md")
-        return p.read_text(encoding="utf-8") if p.is_file() else ""
+    def key_report_intro(self, lang: str = "en") -> str:
+        """The introduction of the key's report (``keys/<profile>/report.md``) in ``lang``.
+
+        ``key_report.md`` holds the Portuguese (like ``source.md``, the assignment's own language)
+        and ``key_report.en.md`` the English; a language whose file is missing gets the other one,
+        and an assignment with neither file has no introduction (``""``)."""
+        names = ("key_report.md", "key_report.en.md")
+        for name in (names if lang == "pt" else names[::-1]):
+            p = self.path(name)
+            if p.is_file():
+                return p.read_text(encoding="utf-8")
+        return ""
 
     # -- manifest -----------------------------------------------------------------------------
     @property
@@ -335,9 +343,10 @@ class Assignment:
         profiles = self.manifest.get("profiles", {})
         if name not in profiles:
             raise AssignmentError(
-                f"Assignment {self.name!r} has no profile {name!r}.",
+                msg("assignment_no_profile", name=self.name, profile=name),
                 where=str(self.path(MANIFEST)),
-                fix=f"choose one of: {', '.join(profiles) or '(none declared)'}.")
+                fix=msg("assignment_no_profile_fix",
+                        profiles=", ".join(profiles) or msg("assignment_no_profile_none")))
         return Profile(name, _freeze(dict(profiles[name])))
 
     @property
@@ -399,11 +408,15 @@ class Assignment:
             return None
         try:
             if not isinstance(table, Mapping):
-                raise ValueError("[late] must be a table")
+                raise AssignmentError(msg("assignment_late_malformed",
+                                          detail=msg("assignment_late_not_table")),
+                                      where=str(self.path(MANIFEST)), fix=msg("assignment_late_fix"))
             return LatePolicy.from_mapping(table)
         except ValueError as exc:
-            raise AssignmentError(f"The late policy is malformed: {exc}.", where=str(self.path(MANIFEST)),
-                                  fix="see docs/authoring.md, section 3 ([late]).") from None
+            detail = getattr(exc, "msg", None)  # a catalogue sentence when autograder.late gives one
+            raise AssignmentError(
+                msg("assignment_late_malformed", detail=detail if isinstance(detail, Msg) else str(exc)),
+                where=str(self.path(MANIFEST)), fix=msg("assignment_late_fix")) from None
 
     @property
     def submission_pattern(self) -> str:
@@ -411,8 +424,8 @@ class Assignment:
         "exercicios.ipynb" or "lista*.ipynb"); "" when the manifest names none."""
         value = self.manifest.get("submission", "")
         if not isinstance(value, str):
-            raise AssignmentError("`submission` must be a file name or a glob (a string).",
-                                  where=str(self.path(MANIFEST)), fix='e.g. submission = "exercicios.ipynb"')
+            raise AssignmentError(msg("assignment_submission_not_string"),
+                                  where=str(self.path(MANIFEST)), fix=msg("assignment_submission_fix"))
         return value
 
     @property
@@ -442,8 +455,8 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise AssignmentError(f"Cannot read {path.name}: {exc}", where=str(path),
-                              fix="correct the file in the assignment's folder.") from exc
+        raise AssignmentError(msg("assignment_file_unreadable", file=path.name, error=str(exc)),
+                              where=str(path), fix=msg("assignment_file_unreadable_fix")) from exc
 
 
 # ---- finding and loading ------------------------------------------------------------------------
@@ -457,24 +470,23 @@ def _import_folder(folder: Path) -> ModuleType:
     """Import an assignment folder as a package of its own (relative imports work inside it)."""
     init = folder / "__init__.py"
     if not init.is_file():
-        raise AssignmentError(f"{folder} is not an assignment folder: it has no __init__.py.",
-                              where=str(folder),
-                              fix="run `autograder new NAME` to scaffold one, or add __init__.py.")
+        raise AssignmentError(msg("assignment_not_a_folder", folder=str(folder)), where=str(folder),
+                              fix=msg("assignment_not_a_folder_fix"))
     digest = hashlib.sha256(str(folder).encode()).hexdigest()[:12]
     modname = f"dl_autograder_assignment_{folder.name}_{digest}"
     if modname in sys.modules:
         return sys.modules[modname]
     spec = importlib.util.spec_from_file_location(modname, init, submodule_search_locations=[str(folder)])
     if spec is None or spec.loader is None:
-        raise AssignmentError(f"Cannot import {init}.", where=str(init))
+        raise AssignmentError(msg("assignment_cannot_import", path=str(init)), where=str(init))
     module = importlib.util.module_from_spec(spec)
     sys.modules[modname] = module
     try:
         spec.loader.exec_module(module)
     except Exception as exc:
         del sys.modules[modname]
-        raise AssignmentError(f"The assignment's code failed to import: {type(exc).__name__}: {exc}",
-                              where=str(init), fix="fix the error in the assignment's package.") from exc
+        raise AssignmentError(msg("assignment_import_failed", error_type=type(exc).__name__, error=str(exc)),
+                              where=str(init), fix=msg("assignment_import_failed_fix")) from exc
     return module
 
 
@@ -483,25 +495,24 @@ def _from_module(module: ModuleType, root: Path) -> Assignment:
     try:
         manifest = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise AssignmentError(f"Cannot read the assignment's manifest: {exc}",
+        raise AssignmentError(msg("assignment_manifest_unreadable", error=str(exc)),
                               where=str(manifest_path),
-                              fix=f"every assignment folder has a {MANIFEST}; "
-                                  "see docs/authoring.md.") from exc
+                              fix=msg("assignment_manifest_unreadable_fix", manifest=MANIFEST)) from exc
     for required in ("name", "version", "title"):
         if not isinstance(manifest.get(required), str):
-            raise AssignmentError(f"{MANIFEST} has no {required!r} (a string).", where=str(manifest_path),
-                                  fix=f"add `{required} = \"...\"` at its top.")
+            raise AssignmentError(msg("assignment_manifest_missing", manifest=MANIFEST, field=required),
+                                  where=str(manifest_path),
+                                  fix=msg("assignment_manifest_missing_fix", field=required))
     hooks = getattr(module, "hooks", None)
     if hooks is None:
         hooks = BaseHooks()
     if not isinstance(hooks, AssignmentHooks):
-        raise AssignmentError("The assignment's `hooks` does not implement AssignmentHooks.",
-                              where=str(root / "__init__.py"),
-                              fix="subclass autograder.sdk.BaseHooks.")
+        raise AssignmentError(msg("assignment_bad_hooks"), where=str(root / "__init__.py"),
+                              fix=msg("assignment_bad_hooks_fix"))
     contract = root / "contract.json"
     if not contract.is_file():
-        raise AssignmentError("The assignment has no contract.json.", where=str(root),
-                              fix="see docs/authoring.md, step 2.")
+        raise AssignmentError(msg("assignment_no_contract"), where=str(root),
+                              fix=msg("assignment_no_contract_fix"))
     return Assignment(name=manifest["name"], version=manifest["version"], title=manifest["title"],
                       root=root.resolve(), manifest=MappingProxyType(manifest),
                       contract_sha256=sha256_file(contract), hooks=hooks)
@@ -511,11 +522,11 @@ def _load_entry_point(ep: metadata.EntryPoint) -> Assignment:
     try:
         module = ep.load()
     except Exception as exc:
-        raise AssignmentError(f"The installed assignment {ep.name!r} failed to import: "
-                              f"{type(exc).__name__}: {exc}", where=ep.value) from exc
+        raise AssignmentError(msg("assignment_installed_import_failed", name=ep.name,
+                                  error_type=type(exc).__name__, error=str(exc)), where=ep.value) from exc
     if not isinstance(module, ModuleType) or not getattr(module, "__file__", None):
-        raise AssignmentError(f"The entry point of {ep.name!r} must name the assignment's package.",
-                              where=ep.value, fix="point it at the package, e.g. `assignments.my_sheet`.")
+        raise AssignmentError(msg("assignment_entry_point_not_package", name=ep.name), where=ep.value,
+                              fix=msg("assignment_entry_point_not_package_fix"))
     return _from_module(module, Path(str(module.__file__)).parent)
 
 
@@ -527,10 +538,10 @@ def load_assignment(spec: str | Path | None = None) -> Assignment:
     if spec is None:
         if len(eps) == 1:
             return _load_entry_point(next(iter(eps.values())))
-        raise AssignmentError(
-            "Several assignments are installed; which one?" if eps else "No assignment is installed.",
-            fix=("pass --assignment NAME|PATH (installed: " + ", ".join(sorted(eps)) + ")") if eps
-            else "pass --assignment PATH (a folder with assignment.toml), or `pip install` one.")
+        if eps:
+            raise AssignmentError(msg("assignment_several_installed"),
+                                  fix=msg("assignment_several_installed_fix", names=", ".join(sorted(eps))))
+        raise AssignmentError(msg("assignment_none_installed"), fix=msg("assignment_none_installed_fix"))
     text = str(spec)
     if text in eps:
         return _load_entry_point(eps[text])
@@ -548,9 +559,9 @@ def load_assignment(spec: str | Path | None = None) -> Assignment:
                 return _load_entry_point(ep)
         return _from_module(_import_folder(folder), folder)
     raise AssignmentError(
-        f"No assignment {text!r}.",
-        fix="pass an installed name (" + (", ".join(sorted(eps)) or "none installed")
-            + ") or the path of an assignment folder.")
+        msg("assignment_not_found", name=text),
+        fix=msg("assignment_not_found_fix",
+                names=", ".join(sorted(eps)) or msg("assignment_not_found_none_installed")))
 
 
 def notebook_assignment(raw: bytes) -> str | None:
@@ -577,22 +588,32 @@ def all_installed() -> tuple[Assignment, ...]:
     return tuple(_load_entry_point(ep) for _, ep in sorted(installed().items()))
 
 
-def check_same(assignment: Assignment, recorded: Mapping[str, Any] | None, what: str,
+# What ``check_same`` callers name by a word: the catalogue's noun for it.
+_RECORDED = {"key": "assignment_recorded_key", "answer key": "assignment_recorded_answer_key",
+             "result": "assignment_recorded_result", "notebook": "assignment_recorded_notebook"}
+
+
+def check_same(assignment: Assignment, recorded: Mapping[str, Any] | None, what: Msg | str,
                where: str = "") -> None:
     """Raise ``AssignmentMismatch`` when ``recorded`` (a key's or result's identity) is another
-    assignment's, or the same assignment with another contract."""
+    assignment's, or the same assignment with another contract.
+
+    ``what`` names the thing checked: a ``Msg`` (``msg("assignment_recorded_answer_key")``), or
+    one of the words of ``_RECORDED`` ("key", "answer key", "result", "notebook")."""
     from autograder.errors import AssignmentMismatch
 
     if not recorded:
         return
+    thing = what if isinstance(what, Msg) else msg(_RECORDED[what]) if what in _RECORDED else what
     if recorded.get("name") != assignment.name:
         raise AssignmentMismatch(
-            f"The {what} belongs to assignment {recorded.get('name')!r}, not {assignment.name!r}.",
-            where=where, fix=f"use the {what} of {assignment.name!r} (its keys are under "
-                             f"{assignment.root / 'keys'}), or pass --assignment {recorded.get('name')}.")
+            msg("assignment_mismatch_other", what=thing, recorded=recorded.get("name"),
+                name=assignment.name),
+            where=where, fix=msg("assignment_mismatch_other_fix", what=thing, name=assignment.name,
+                                 keys=str(assignment.root / "keys"), recorded=recorded.get("name")))
     if recorded.get("contract_sha256") and recorded["contract_sha256"] != assignment.contract_sha256:
         raise AssignmentMismatch(
-            f"The {what} was made with another version of {assignment.name!r}'s contract "
-            f"(contract sha256 {str(recorded['contract_sha256'])[:12]}…, installed "
-            f"{assignment.contract_sha256[:12]}…).",
-            where=where, fix="rebuild the key with `autograder key build` for the installed contract.")
+            msg("assignment_mismatch_contract", what=thing, name=assignment.name,
+                recorded_sha=str(recorded["contract_sha256"])[:12],
+                installed_sha=assignment.contract_sha256[:12]),
+            where=where, fix=msg("assignment_mismatch_contract_fix"))

@@ -33,7 +33,9 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import jinja2
 import nbformat
 
+from autograder.contract import bullets
 from autograder.errors import AssignmentError
+from autograder.i18n import Msg, msg
 from autograder.pycode import parse
 
 if TYPE_CHECKING:
@@ -119,13 +121,12 @@ def _fenced_blocks(lines: list[str], start: int, where: str) -> list[tuple[str, 
             continue
         m = _FENCE_OPEN.match(line)
         if not m or m.group("lang") != "python":
-            raise SourceError(f"Unexpected text outside a ```python block: {line.strip()[:60]!r}",
-                              where=f"{where}:{start + i + 1}",
-                              fix="put code cells' content inside ```python ... ``` fences.")
+            raise SourceError(msg("authoring_text_outside_block", text=line.strip()[:60]),
+                              where=f"{where}:{start + i + 1}", fix=msg("authoring_text_outside_block_fix"))
         end = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip() == "```"), None)
         if end is None:
-            raise SourceError("A ```python block is never closed.", where=f"{where}:{start + i + 1}",
-                              fix="close it with a line holding only ```.")
+            raise SourceError(msg("authoring_block_not_closed"), where=f"{where}:{start + i + 1}",
+                              fix=msg("authoring_block_not_closed_fix"))
         blocks.append((m.group("variant") or "", "\n".join(lines[i + 1:end])))
         i = end + 1
     return blocks
@@ -138,14 +139,14 @@ def _expectations(preamble: list[str], where: str) -> dict[str, dict[str, Any]]:
         return {}
     end = next((j for j in range(start + 1, len(preamble)) if preamble[j].strip() == "```"), None)
     if end is None:
-        raise SourceError("The ```json selfcheck block is never closed.", where=where)
+        raise SourceError(msg("authoring_selfcheck_json_not_closed"), where=where)
     try:
         data = json.loads("\n".join(preamble[start + 1:end]))
     except json.JSONDecodeError as exc:
-        raise SourceError(f"The ```json selfcheck block is not valid JSON: {exc}", where=where,
-                          fix="correct the JSON in the source's preamble.") from exc
+        raise SourceError(msg("authoring_selfcheck_json_invalid", error=str(exc)), where=where,
+                          fix=msg("authoring_selfcheck_json_invalid_fix")) from exc
     if not isinstance(data, dict):
-        raise SourceError("The ```json selfcheck block must be a JSON object.", where=where)
+        raise SourceError(msg("authoring_selfcheck_json_not_object"), where=where)
     return {str(k): dict(v) for k, v in data.items()}
 
 
@@ -155,8 +156,7 @@ def parse_source(text: str, where: str = SOURCE_FILE) -> tuple[tuple[SourceCell,
     lines = text.splitlines()
     markers = [(i, m) for i, line in enumerate(lines) if (m := _MARKER.match(line))]
     if not markers:
-        raise SourceError("The source has no cell markers.", where=where,
-                          fix="start each cell with <!-- cell id=... exercise=... role=... -->.")
+        raise SourceError(msg("authoring_no_markers"), where=where, fix=msg("authoring_no_markers_fix"))
     expectations = _expectations(lines[:markers[0][0]], where)
     cells: list[SourceCell] = []
     for k, (i, m) in enumerate(markers):
@@ -166,34 +166,34 @@ def parse_source(text: str, where: str = SOURCE_FILE) -> tuple[tuple[SourceCell,
         unknown = set(attrs) - {"id", "exercise", "part", "role"}
         missing = {"id", "exercise", "role"} - set(attrs)
         if unknown or missing:
-            raise SourceError(f"Bad cell marker (unknown {sorted(unknown)}, missing {sorted(missing)}).",
-                              where=here, fix="use id=, exercise=, role= and optionally part=.")
+            raise SourceError(msg("authoring_bad_marker", unknown=str(sorted(unknown)),
+                                  missing=str(sorted(missing))),
+                              where=here, fix=msg("authoring_bad_marker_fix"))
         cid, role = attrs["id"], attrs["role"]
         if not _ID.match(cid):
-            raise SourceError(f"Cell id {cid!r} is not a valid id.", where=here,
-                              fix="use lowercase letters, digits, '-' and '_' (at most 64).")
+            raise SourceError(msg("authoring_bad_cell_id", id=cid), where=here,
+                              fix=msg("authoring_bad_cell_id_fix"))
         if role not in ROLES:
-            raise SourceError(f"Unknown role {role!r}.", where=here, fix=f"use one of {', '.join(ROLES)}.")
+            raise SourceError(msg("authoring_unknown_role", role=role), where=here,
+                              fix=msg("authoring_unknown_role_fix", roles=", ".join(ROLES)))
         student = solution = ""
         if role == "text":
             student = solution = "\n".join(body).strip("\n")
             if not student.strip():
-                raise SourceError(f"Text cell {cid} is empty.", where=here)
+                raise SourceError(msg("authoring_text_cell_empty", id=cid), where=here)
         else:
             blocks = _fenced_blocks(body, i + 1, where)
             variants = [v for v, _ in blocks]
             if role == "answer":
                 if variants != ["student", "solution"]:
-                    raise SourceError(f"Answer cell {cid} needs a ```python student block, then a "
-                                      f"```python solution block (found {variants}).", where=here)
+                    raise SourceError(msg("authoring_answer_blocks", id=cid, found=str(variants)), where=here)
                 student, solution = blocks[0][1], blocks[1][1]
             elif role == "letter" or (role == "selfcheck" and not blocks):
                 if blocks:
-                    raise SourceError(f"Letter cell {cid} is generated; it takes no code.", where=here)
+                    raise SourceError(msg("authoring_letter_takes_no_code", id=cid), where=here)
             else:
                 if variants != [""]:
-                    raise SourceError(f"Cell {cid} ({role}) needs exactly one ```python block.",
-                                      where=here)
+                    raise SourceError(msg("authoring_one_block", id=cid, role=role), where=here)
                 student = solution = blocks[0][1]
         cells.append(SourceCell(cid, attrs["exercise"], attrs.get("part", ""), role, student,
                                 solution, i + 1))
@@ -203,46 +203,45 @@ def parse_source(text: str, where: str = SOURCE_FILE) -> tuple[tuple[SourceCell,
 def validate(cells: Sequence[SourceCell], contract: Contract, expectations: Mapping[str, Any],
              where: str) -> None:
     """Raise SourceError listing every way the cells disagree with the contract."""
-    problems: list[str] = []
+    problems: list[Msg] = []
     ids = [c.id for c in cells]
-    problems += [f"duplicate cell id {i!r}" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    problems += [msg("authoring_duplicate_cell_id", id=i)
+                 for i in sorted({i for i in ids if ids.count(i) > 1})]
     owner = contract.part_owner()
     exercises = [e.id for e in contract.exercises]
     for c in cells:
         if c.exercise != "intro" and c.exercise not in exercises:
-            problems.append(f"cell {c.id}: unknown exercise {c.exercise!r}")
+            problems.append(msg("authoring_unknown_exercise", id=c.id, exercise=c.exercise))
         if c.role in ("given", "answer", "letter"):
             if owner.get(c.part) != c.exercise:
-                problems.append(f"cell {c.id}: part {c.part!r} is not a part of {c.exercise}")
+                problems.append(msg("authoring_part_not_of_exercise", id=c.id, part=c.part,
+                                    exercise=c.exercise))
         elif c.part:
-            problems.append(f"cell {c.id}: {c.role} cells belong to no part (part={c.part!r})")
+            problems.append(msg("authoring_role_has_no_part", id=c.id, role=c.role, part=c.part))
     generated = [c for c in cells if c.role == "selfcheck" and not c.student]
     code = [c for c in cells if c.cell_type == "code"]
     if len(generated) != 1 or not code or code[0] is not generated[0]:
-        problems.append("the generated self-check cell (role=selfcheck, no code) must appear once, "
-                        "as the first code cell")
+        problems.append(msg("authoring_selfcheck_first"))
     # parts: contiguous, in the contract's order, each exercise's letter in its last part
     order = [c.part for c in cells if c.part]
     runs = [p for k, p in enumerate(order) if k == 0 or order[k - 1] != p]
     if len(runs) != len(set(runs)):
-        problems.append(f"the cells of a part must be contiguous (part order found: {runs})")
+        problems.append(msg("authoring_parts_contiguous", found=str(runs)))
     expected = [p.id for e in contract.exercises for p in e.parts]
     if [p for p in runs if p in expected] != expected or set(runs) - set(expected):
-        problems.append(f"parts must appear once each, in the contract's order {expected} "
-                        f"(found {runs})")
+        problems.append(msg("authoring_parts_order", expected=str(expected), found=str(runs)))
     for e in contract.exercises:
         letters = [c for c in cells if c.exercise == e.id and c.role == "letter"]
         if len(letters) != 1 or letters[0].part != e.parts[-1].id:
-            problems.append(f"{e.id} needs one letter cell, in its last part {e.parts[-1].id}")
+            problems.append(msg("authoring_letter_cell", exercise=e.id, part=e.parts[-1].id))
         checks = [c for c in cells if c.exercise == e.id and c.role == "selfcheck"]
         if not checks or checks[-1].student.strip() != f'check("{e.id}")':
-            problems.append(f'{e.id} must end with a self-check cell holding check("{e.id}")')
+            problems.append(msg("authoring_selfcheck_last", exercise=e.id))
     reads = contract.reads()
-    problems += [f"self-check expectation for unknown read {ref!r}" for ref in expectations
-                 if ref not in reads]
+    problems += [msg("authoring_unknown_expectation", ref=ref) for ref in expectations if ref not in reads]
     if problems:
-        raise SourceError("The authored source disagrees with the contract:\n  - "
-                          + "\n  - ".join(problems), where=where, fix="correct the source file.")
+        raise SourceError(msg("authoring_disagrees", problems=bullets(problems)), where=where,
+                          fix=msg("authoring_disagrees_fix"))
 
 
 def load_source(assignment: Assignment) -> Module:
@@ -251,7 +250,7 @@ def load_source(assignment: Assignment) -> Module:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SourceError(f"Cannot read the authored source: {exc}", where=str(path)) from exc
+        raise SourceError(msg("authoring_source_unreadable", error=str(exc)), where=str(path)) from exc
     contract = assignment.contract
     cells, expectations = parse_source(text, where=str(path))
     validate(cells, contract, expectations, where=str(path))
@@ -274,7 +273,7 @@ def render_code(template: str, profile: Profile, where: str = "") -> str:
     try:
         text = _jinja().from_string(template).render(profile=profile)
     except jinja2.TemplateError as exc:
-        raise SourceError(f"Cannot render a code template: {exc}", where=where) from exc
+        raise SourceError(msg("authoring_template_error", error=str(exc)), where=where) from exc
     return text.strip("\n").rstrip()
 
 
@@ -320,11 +319,12 @@ def selfcheck_config(module: Module, profile: Profile) -> dict[str, Any]:
             "exercises": exercises, **({"weights": weights} if any(weights.values()) else {})}
 
 
-def _raw_literal(text: str, what: str) -> str:
-    """``text`` as a raw triple-quoted Python literal (readable in the notebook)."""
+def _raw_literal(text: str, what: Msg | str) -> str:
+    """``text`` as a raw triple-quoted Python literal (readable in the notebook); ``what`` names
+    it in an error (a file's path, or a ``Msg``)."""
     if "'''" in text or text.endswith("\\"):
-        raise SourceError(f"Cannot embed {what} in the self-check cell: it contains ''' or ends "
-                          "with a backslash.", fix=f"avoid ''' in {what}.")
+        raise SourceError(msg("authoring_cannot_embed", what=what),
+                          fix=msg("authoring_cannot_embed_fix", what=what))
     return "r'''\n" + text.strip("\n") + "\n'''"
 
 
@@ -346,7 +346,7 @@ def selfcheck_source(module: Module, profile: Profile) -> str:
         "import json as _ag_json",
         "import types as _ag_types",
         "",
-        f"_AG_CONFIG = _ag_json.loads({_raw_literal(config, 'the contract JSON')})",
+        f"_AG_CONFIG = _ag_json.loads({_raw_literal(config, msg('authoring_contract_json'))})",
         "",
         f"_AG_PROBE_SOURCE = {_raw_literal(probe, 'autograder/probe.py')}",
         "",
@@ -430,7 +430,7 @@ def _names(sources: Sequence[str]) -> tuple[set[str], set[str]]:
     return bound, loaded
 
 
-def undeclared_needs(cells: Sequence[Cell], contract: Contract) -> list[str]:
+def undeclared_needs(cells: Sequence[Cell], contract: Contract) -> list[Msg]:
     """Exercises whose executed cells use a name that only an earlier exercise binds, without
     that exercise in the contract's ``needs``: the grader skips unanswered exercises, so the name
     would be undefined there. Intro cells always run and count for every exercise."""
@@ -438,7 +438,7 @@ def undeclared_needs(cells: Sequence[Cell], contract: Contract) -> list[str]:
     intro = [c.source for c in cells if c.exercise == "intro" and c.cell_type == "code"
              and c.role != "selfcheck"]
     bound_by = {e.id: _names([c.source for c in code if c.exercise == e.id])[0] for e in contract.exercises}
-    problems = []
+    problems: list[Msg] = []
     for k, e in enumerate(contract.exercises):
         bound, loaded = _names([*intro, *(c.source for c in code if c.exercise == e.id)])
         free = loaded - bound - set(dir(builtins))
@@ -454,8 +454,8 @@ def undeclared_needs(cells: Sequence[Cell], contract: Contract) -> list[str]:
             src = next((x.id for x in reversed(contract.exercises[:k]) if name in bound_by[x.id]), None)
             if src:
                 origin.setdefault(src, []).append(name)
-        problems += [f"{e.id} uses {', '.join(names)} from {src}: add \"needs\": [\"{src}\"] to {e.id} "
-                     f"in the contract, or define them in {e.id}" for src, names in origin.items()]
+        problems += [msg("authoring_undeclared_need", exercise=e.id, names=", ".join(names), source=src)
+                     for src, names in origin.items()]
     return problems
 
 
@@ -467,9 +467,8 @@ def notebook(assignment: Assignment, kind: Kind, profile: Profile | str) -> nbfo
     solution = rendered_cells(mod, profile, "solution")
     problems = undeclared_needs(solution, mod.contract)
     if problems:
-        raise SourceError("An exercise depends on another one's cells:\n  - " + "\n  - ".join(problems),
-                          where=str(mod.path), fix="declare the dependency with \"needs\" in the "
-                          "contract (docs/authoring.md, \"Exercises that build on others\").")
+        raise SourceError(msg("authoring_undeclared_needs", problems=bullets(problems)),
+                          where=str(mod.path), fix=msg("authoring_undeclared_needs_fix"))
     cells = []
     for c in solution if kind == "solution" else rendered_cells(mod, profile, kind):
         meta = {"autograder": cell_metadata(c), "tags": [c.exercise]}

@@ -573,13 +573,13 @@ def plan_fast(raw: bytes, plan: Plan, assignment: Assignment, profile: Profile,
         specs = recompute_specs(assignment, e)
         missing = uncovered(e, specs, k)
         if missing:
-            fast.notes[e.id] = (encode("replay_not_covered", check=missing[0]),)
+            fast.notes[e.id] = (encode("note_replay_not_covered", check=missing[0]),)
             continue
         weights = submitted_weights(raw, e.id)
         models = {s.model for s in specs}
         found = {name: blob for (_part, name), blob in weights.items() if name in models}
         if models - set(found):
-            fast.notes[e.id] = (encode("replay_no_weights", name=sorted(models - set(found))[0]),)
+            fast.notes[e.id] = (encode("note_replay_no_weights", name=sorted(models - set(found))[0]),)
             continue
         replay = prepare_plan(raw, authored_cells(assignment.authored, profile.replace(**{setting: k})),
                               assignment.contract)

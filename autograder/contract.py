@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -17,6 +18,20 @@ from typing import Any
 import jsonschema
 
 from autograder.errors import ContractError
+from autograder.i18n import Msg, msg
+
+
+def bullets(items: Sequence[Msg], *, dash: bool = True) -> Msg:
+    """``items`` as one sentence, a ``"\\n  - item"`` line each (``"\\n  item"`` without ``dash``),
+    in the reader's language; joined by halves, so the nesting of ``Msg`` parameters stays
+    shallow however many there are."""
+    if len(items) == 1:
+        return msg("assignment_bullet" if dash else "assignment_indented", item=items[0])
+    if not items:
+        return msg("assignment_join", first="", rest="")
+    half = len(items) // 2
+    return msg("assignment_join", first=bullets(items[:half], dash=dash),
+               rest=bullets(items[half:], dash=dash))
 
 
 @dataclass(frozen=True)
@@ -105,7 +120,7 @@ class Contract:
         for e in self.exercises:
             if e.id == exercise_id:
                 return e
-        raise ContractError(f"No exercise {exercise_id!r} in the contract of {self.module}.")
+        raise ContractError(msg("contract_no_exercise", exercise=exercise_id, module=self.module))
 
     def part_owner(self) -> dict[str, str]:
         """part id -> exercise id."""
@@ -126,12 +141,13 @@ def parse_contract(data: dict[str, Any], where: str = "contract") -> Contract:
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        lines = [f"at {'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in errors[:10]]
-        raise ContractError("The answer contract does not match its schema:\n  " + "\n  ".join(lines),
-                            where=where, fix="correct the contract file; the schema is "
-                            "autograder/schemas/contract.schema.json.")
+        top = msg("contract_schema_top")
+        lines = [msg("contract_schema_at", path="/".join(map(str, e.absolute_path)) or top, message=e.message)
+                 for e in errors[:10]]
+        raise ContractError(msg("contract_schema_mismatch", errors=bullets(lines, dash=False)), where=where,
+                            fix=msg("contract_schema_mismatch_fix"))
     exercises: list[Exercise] = []
-    problems = []
+    problems: list[Msg] = []
     for e in data["exercises"]:
         parts = tuple(Part(p["id"], tuple(
             Read(p["id"], r["name"], r["type"], tuple(r["shape"]) if "shape" in r else None,
@@ -149,44 +165,43 @@ def parse_contract(data: dict[str, Any], where: str = "contract") -> Contract:
                           wrong_letters=dict(c.get("wrong_letters", {})), rule=dict(c.get("rule", {})))
             for ref in ((check.read,) if check.read else ()) + check.reads:
                 if ref not in declared:
-                    problems.append(f"check {check.id} reads {ref!r}, which exercise {e['id']} "
-                                    f"does not declare")
+                    problems.append(msg("contract_undeclared_read", check=check.id, ref=ref,
+                                        exercise=e["id"]))
             if check.kind not in ("letter", "source") and not check.key:
-                problems.append(f"check {check.id} has no key quantity")
+                problems.append(msg("contract_no_key_quantity", check=check.id))
             if check.kind == "source" and check.rule.get("kind") not in SOURCE_RULES:
-                problems.append(f"check {check.id}: a source check needs a rule of kind "
-                                f"{' or '.join(SOURCE_RULES)}")
+                rules = msg("contract_rule_or", first=", ".join(SOURCE_RULES[:-1]), second=SOURCE_RULES[-1])
+                problems.append(msg("contract_source_rule", check=check.id, rules=rules))
             bad_letters = sorted(set(check.wrong_letters) - set(data["letter_choices"]))
             if bad_letters:
-                problems.append(f"check {check.id}: wrong_letters names {bad_letters}, not among "
-                                f"the letter choices")
+                problems.append(msg("contract_wrong_letters", check=check.id, letters=str(bad_letters)))
             checks.append(check)
         ids = [c.id for c in checks]
         for check in checks:
             unknown = [r for r in check.requires if r not in ids or r == check.id]
             if unknown:
-                problems.append(f"check {check.id} requires {unknown}, which are not other checks "
-                                f"of exercise {e['id']}")
+                problems.append(msg("contract_unknown_requires", check=check.id, unknown=str(unknown),
+                                    exercise=e["id"]))
         cycle = _requires_cycle(checks)
         if cycle:
-            problems.append(f"exercise {e['id']}: checks require each other in a cycle ({cycle})")
+            problems.append(msg("contract_requires_cycle", exercise=e["id"], cycle=cycle))
         total = sum(c.points for c in checks)
         if not math.isclose(total, float(e["points"]), abs_tol=1e-9):
-            problems.append(f"exercise {e['id']}: checks add up to {total:g} points, "
-                            f"the exercise is worth {e['points']:g}")
+            problems.append(msg("contract_points_mismatch", exercise=e["id"], total=total,
+                                points=float(e["points"])))
         earlier = {x.id for x in exercises}
         for n in e.get("needs", []):
             if n not in earlier:
-                problems.append(f"exercise {e['id']}: needs {n!r}, which is not an earlier exercise")
+                problems.append(msg("contract_needs_not_earlier", exercise=e["id"], need=n))
         exercises.append(Exercise(e["id"], e["number"], e["computed"], float(e["points"]),
                                   e["title"]["pt"], e["title"]["en"], parts, tuple(checks),
                                   tuple(e.get("needs", []))))
     part_ids = [p.id for e in exercises for p in e.parts]
     if len(part_ids) != len(set(part_ids)):
-        problems.append("part ids must be unique across the module")
+        problems.append(msg("contract_part_ids_unique"))
     if problems:
-        raise ContractError("The answer contract is inconsistent:\n  - " + "\n  - ".join(problems),
-                            where=where, fix="correct the contract file.")
+        raise ContractError(msg("contract_inconsistent", problems=bullets(problems)), where=where,
+                            fix=msg("contract_inconsistent_fix"))
     return Contract(
         module=data["module"], title=data["title"], letter_choices=data["letter_choices"],
         consistency_credit=float(data.get("consistency_credit", 1.0)), exercises=tuple(exercises),
@@ -246,5 +261,5 @@ def load_contract(path: Path) -> Contract:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise ContractError(f"Cannot read the answer contract: {exc}", where=str(path)) from exc
+        raise ContractError(msg("contract_unreadable", error=str(exc)), where=str(path)) from exc
     return parse_contract(data, where=str(path))

@@ -16,17 +16,26 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from autograder.assignment import Assignment, Dataset, DatasetFile, all_installed
 from autograder.errors import DatasetError
 from autograder.fsutil import sha256_file
+from autograder.i18n import Echo, Msg, msg
 
 Datasets = Assignment | Iterable[Dataset | DatasetFile] | None
 
-FIX_OFFLINE = "`autograder data install --from DIR` (DIR holds the Keras files, e.g. ../shared/data)"
-FIX_ONLINE = "`autograder data install` (downloads through Keras; needs internet)"
+FIX_OFFLINE = msg("data_fix_offline")  # the command that installs from a folder, and what DIR is
+FIX_ONLINE = msg("data_fix_online")  # the command that downloads through Keras
+
+
+def _bullets(items: Sequence[Msg]) -> Msg | str:
+    """``items`` as a list below a sentence (``"\n  - a\n  - b"``), each in the reader's language."""
+    out: Msg | str = ""
+    for item in reversed(items):
+        out = msg("data_bullet", item=item, rest=out)
+    return out
 
 
 def keras_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -66,9 +75,9 @@ def datasets_of(source: Datasets = None) -> tuple[Dataset, ...]:
             seen = by_path.get(f.relpath)
             if seen is not None and (seen.sha256, seen.size) != (f.sha256, f.size):
                 raise DatasetError(
-                    f"Dataset {name!r} is declared twice with different files: {f.relpath} has "
-                    f"sha256 {seen.sha256} in one declaration and {f.sha256} in another.",
-                    fix="make the assignments' [datasets] tables agree (the Keras cache holds one copy).")
+                    msg("data_declared_twice", name=name, relpath=f.relpath, first=seen.sha256,
+                        second=f.sha256),
+                    fix=msg("data_declared_twice_fix"))
             by_path[f.relpath] = f
     return tuple(Dataset(name, tuple(fs.values()), loaders.get(name, "")) for name, fs in files.items())
 
@@ -83,8 +92,8 @@ def select(datasets: Iterable[Dataset], names: Iterable[str]) -> tuple[Dataset, 
     unknown = wanted - known
     if unknown:
         raise DatasetError(
-            f"Unknown dataset(s): {', '.join(sorted(unknown))}.",
-            fix=f"Choose among: {', '.join(sorted(known)) or '(no dataset is declared)'}.",
+            msg("data_unknown", names=", ".join(sorted(unknown))),
+            fix=msg("data_unknown_fix", known=", ".join(sorted(known)) or msg("data_none_declared")),
         )
     return tuple(d for d in datasets if d.name in wanted)
 
@@ -104,19 +113,16 @@ def files_of(source: Datasets = None) -> tuple[DatasetFile, ...]:
 
 # ---- checking and installing --------------------------------------------------------------------
 
-def problem_with(path: Path, spec: DatasetFile) -> str | None:
+def problem_with(path: Path, spec: DatasetFile) -> Msg | None:
     """A sentence saying what is wrong with ``path`` as a copy of ``spec``, or None if it is good."""
     if not path.is_file():
-        return f"{spec.relpath} is missing (looked for {path})"
+        return msg("data_file_missing", relpath=spec.relpath, path=str(path))
     size = path.stat().st_size
     if size != spec.size:
-        return (
-            f"{spec.relpath} has {size} bytes, expected {spec.size} "
-            f"(sha256 {spec.sha256}); the file is truncated or not the Keras file"
-        )
+        return msg("data_file_size", relpath=spec.relpath, size=size, expected=spec.size, sha256=spec.sha256)
     digest = sha256_of(path)
     if digest != spec.sha256:
-        return f"{spec.relpath} has sha256 {digest}, expected {spec.sha256}; the file is corrupt"
+        return msg("data_file_sha256", relpath=spec.relpath, sha256=digest, expected=spec.sha256)
     return None
 
 
@@ -128,9 +134,9 @@ def verify_cache(datasets: Datasets = None, cache: Path | None = None) -> Path:
     problems = [p for f in files_of(datasets) if (p := problem_with(cache / f.relpath, f))]
     if problems:
         raise DatasetError(
-            "The Keras dataset cache is not ready:\n  - " + "\n  - ".join(problems),
+            msg("data_cache_not_ready", problems=_bullets(problems)),
             where=str(cache),
-            fix=f"run {FIX_OFFLINE} to copy verified files, or {FIX_ONLINE}.",
+            fix=msg("data_cache_not_ready_fix", offline=FIX_OFFLINE, online=FIX_ONLINE),
         )
     return cache
 
@@ -139,35 +145,34 @@ def install_from(
     source: Path,
     datasets: Datasets = None,
     cache: Path | None = None,
-    log: Callable[[str], None] = lambda _m: None,
+    log: Echo = lambda _m: None,
 ) -> Path:
     """Copy the dataset files from ``source`` into the Keras cache, verifying each sha256.
 
     ``source`` is laid out like the cache (each file at its declared path).
     Files already in the cache with the right checksum are left alone. Nothing corrupt is copied.
+    ``log`` is told each file, copied or already there.
     """
     cache = keras_cache_dir() if cache is None else cache
     wanted = files_of(datasets)
     problems = [p for f in wanted if (p := problem_with(source / f.relpath, f))]
     if problems:
         raise DatasetError(
-            "Cannot install datasets from this folder:\n  - " + "\n  - ".join(problems),
+            msg("data_source_not_ready", problems=_bullets(problems)),
             where=str(source),
-            fix="point --from at a folder with byte-identical copies of the Keras files "
-            "(their sizes and sha256 are in the assignment's assignment.toml, [datasets]), "
-            f"or run {FIX_ONLINE}.",
+            fix=msg("data_source_not_ready_fix", online=FIX_ONLINE),
         )
     for f in wanted:
         dest = cache / f.relpath
         if problem_with(dest, f) is None:
-            log(f"ok      {f.relpath} (already in {cache})")
+            log(msg("data_already_there", relpath=f.relpath, cache=str(cache)))
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(dest.name + ".part")
         shutil.copyfile(source / f.relpath, tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
-        log(f"copied  {f.relpath} -> {dest}")
+        log(msg("data_copied", relpath=f.relpath, dest=str(dest)))
     return verify_cache(wanted, cache)
 
 
@@ -176,17 +181,15 @@ def download(datasets: Datasets = None, cache: Path | None = None) -> Path:
     wanted = datasets_of(datasets)
     no_loader = [d.name for d in wanted if not d.loader]
     if no_loader:
-        raise DatasetError(
-            f"Dataset(s) {', '.join(no_loader)} cannot be downloaded (no loader is declared).",
-            fix=f"run {FIX_OFFLINE}.",
-        )
+        raise DatasetError(msg("data_no_loader", names=", ".join(no_loader)),
+                           fix=msg("data_run_offline", offline=FIX_OFFLINE))
     for d in wanted:
         try:
             importlib.import_module(d.loader).load_data()
         except Exception as exc:  # network errors come in many types
             raise DatasetError(
-                f"Keras could not download {d.name}: {type(exc).__name__}: {exc}",
-                fix=f"without internet, run {FIX_OFFLINE}.",
+                msg("data_download_failed", name=d.name, error=type(exc).__name__, detail=str(exc)),
+                fix=msg("data_download_failed_fix", offline=FIX_OFFLINE),
             ) from exc
     return verify_cache(wanted, cache)
 

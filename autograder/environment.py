@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from typing import Any
 
+from autograder.i18n import translate
+
 
 def _version(dist: str) -> str:
     try:
@@ -88,18 +90,6 @@ def compatibility_issues(key_env: Environment, here: Environment) -> list[tuple[
 
 
 def compatibility_warnings(key_env: Environment, here: Environment) -> list[str]:
-    """Loud warnings (English, for logs and the CLI) when training numbers in the key may not
-    apply to this environment."""
-    warnings = []
-    for kind, p in compatibility_issues(key_env, here):
-        if kind == "library":
-            warnings.append(
-                f"The key was built with {p['name']} {p['key_version']} but this machine has "
-                f"{p['here']}: training numbers may differ. Rebuild the key here with "
-                f"`autograder key build --profile full` before grading."
-            )
-        elif kind == "python":
-            warnings.append(f"The key was built with Python {p['key_version']}; this is {p['here']}.")
-        else:
-            warnings.append(f"The key was built with NumPy {p['key_version']}; this is {p['here']}.")
-    return warnings
+    """Loud warnings, in English (recorded in results and logs), when training numbers in the key
+    may not apply to this environment: the catalogue's ``key_env_<kind>`` sentences."""
+    return [translate(f"key_env_{kind}", "en", **p) for kind, p in compatibility_issues(key_env, here)]

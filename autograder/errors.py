@@ -1,6 +1,13 @@
-"""Errors the user can act on: each says what was wrong, where, and what to do."""
+"""Errors the user can act on: each says what was wrong, where, and what to do.
+
+What and what to do are sentences of the catalogue (``Msg``), so the CLI shows them in the
+user's language; ``str(error)`` is the English text (logs, tracebacks). Where is a path or a
+location (plain text), or a sentence when it needs words.
+"""
 
 from __future__ import annotations
+
+from autograder.i18n import Msg, text_of, translate
 
 
 class AutograderError(Exception):
@@ -8,18 +15,19 @@ class AutograderError(Exception):
 
     exit_code = 2
 
-    def __init__(self, what: str, *, where: str = "", fix: str = "") -> None:
+    def __init__(self, what: Msg, *, where: Msg | str = "", fix: Msg | None = None) -> None:
         self.what = what
         self.where = where
         self.fix = fix
-        super().__init__(self.message())
+        super().__init__(self.message("en"))
 
-    def message(self) -> str:
-        parts = [self.what]
+    def message(self, lang: str = "en") -> str:
+        """What, where and what to do, one per line, in ``lang``."""
+        parts = [self.what.text(lang)]
         if self.where:
-            parts.append(f"Where: {self.where}")
-        if self.fix:
-            parts.append(f"What to do: {self.fix}")
+            parts.append(translate("error_where", lang, where=text_of(self.where, lang)))
+        if self.fix is not None:
+            parts.append(translate("error_fix", lang, fix=self.fix.text(lang)))
         return "\n".join(parts)
 
 

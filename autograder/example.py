@@ -26,6 +26,7 @@ from autograder.assignment import Assignment, ExampleClass, ExampleEdit
 from autograder.contract import Contract
 from autograder.errors import AssignmentError
 from autograder.fsutil import write_atomic
+from autograder.i18n import Echo, msg
 
 
 def _edit(nb: Any, cell_id: str, fn: Callable[[str], str]) -> None:
@@ -33,15 +34,14 @@ def _edit(nb: Any, cell_id: str, fn: Callable[[str], str]) -> None:
         if cell.metadata.get("autograder", {}).get("id") == cell_id:
             cell.source = fn(cell.source)
             return
-    raise AssignmentError(f"The example edits cell {cell_id!r}, which the solution notebook lacks.",
-                          fix="correct example.toml in the assignment's folder.")
+    raise AssignmentError(msg("example_edit_no_cell", cell=cell_id), fix=msg("example_fix_toml"))
 
 
 def _apply(nb: Any, edit: ExampleEdit) -> None:
     if edit.old and edit.old not in "".join(
             c.source for c in nb.cells if c.metadata.get("autograder", {}).get("id") == edit.cell):
-        raise AssignmentError(f"The example's edit of {edit.cell!r} looks for text the cell lacks: "
-                              f"{edit.old!r}.", fix="correct example.toml in the assignment's folder.")
+        raise AssignmentError(msg("example_edit_no_text", cell=edit.cell, old=edit.old),
+                              fix=msg("example_fix_toml"))
     _edit(nb, edit.cell, lambda s: edit.prepend + (s.replace(edit.old, edit.new) if edit.old else s))
 
 
@@ -50,8 +50,7 @@ def _letter(nb: Any, contract: Contract, number: int, letter: str) -> None:
     exercise = next((e for e in contract.exercises if e.number == number), None)
     names = [r.name for p in (exercise.parts if exercise else ()) for r in p.reads if r.type == "letter"]
     if exercise is None or not names:
-        raise AssignmentError(f"The example answers exercise {number}, which has no letter.",
-                              fix="correct example.toml in the assignment's folder.")
+        raise AssignmentError(msg("example_no_letter", number=number), fix=msg("example_fix_toml"))
     name = names[0]
     for cell in nb.cells:
         meta = cell.metadata.get("autograder", {})
@@ -112,13 +111,15 @@ def default_example_assignment(spec: str | None = None) -> Assignment:
     for a in all_installed():
         if a.example() is not None:
             return a
-    raise AssignmentError("No installed assignment has an example class (example.toml).",
-                          fix="pass --assignment NAME|PATH of one that has.")
+    raise AssignmentError(msg("example_none_installed"), fix=msg("example_none_installed_fix"))
 
 
 def run_example(assignment: Assignment, out: Path, key_path: Path | None = None, *,
-                workers: int | None = None, echo: Callable[[str], None] = print) -> int:
-    """Generate the example class, grade it, render reports and exports. Returns an exit code."""
+                workers: int | None = None, echo: Echo = print, lang: str = "en") -> int:
+    """Generate the example class, grade it, render reports and exports. Returns an exit code.
+
+    ``echo`` is told what is written; ``lang`` is the operator's language, for the lines the batch
+    grader prints itself (the reports are in Portuguese, as the example class)."""
     from autograder.api import GradeOptions
     from autograder.authoring import notebook
     from autograder.batch.runner import cli_grade_batch
@@ -128,17 +129,17 @@ def run_example(assignment: Assignment, out: Path, key_path: Path | None = None,
 
     example = assignment.example()
     if example is None:
-        raise AssignmentError(f"Assignment {assignment.name!r} has no example class.",
-                              where=str(assignment.root), fix="add example.toml (docs/authoring.md).")
+        raise AssignmentError(msg("example_missing", assignment=assignment.name),
+                              where=str(assignment.root), fix=msg("example_missing_fix"))
     key_path = key_path or assignment.key_path(example.profile)
     key = load_key(key_path)
     solution = notebook(assignment, "solution", key.profile)
     subs = write_class(example, out, solution, assignment.contract)
-    echo(f"example class of {assignment.name} written to {subs} ({len(example.students)} students):")
+    echo(msg("example_written", assignment=assignment.name, path=str(subs), n=len(example.students)))
     for s in example.students:
-        echo(f"  {s.name}: {s.story}")
+        echo(msg("example_student", name=s.name, story=s.story))
     options = GradeOptions(time_overrides=dict(example.time_overrides))
-    code = cli_grade_batch(subs, key_path, out, workers, assignment=assignment, options=options)
+    code = cli_grade_batch(subs, key_path, out, workers, assignment=assignment, options=options, lang=lang)
     if code != 0:
         return code
     results = out / "results"
@@ -155,5 +156,5 @@ def run_example(assignment: Assignment, out: Path, key_path: Path | None = None,
                assignment=assignment, echo=echo)
     cli_export("gradescope", results, exports / "gradescope", key_path=key_path, assignment=assignment,
                echo=echo)
-    echo(f"\ndone: open {out / 'reports' / 'class_summary.html'}")
+    echo(msg("example_done", path=str(out / "reports" / "class_summary.html")))
     return 0

@@ -1,6 +1,8 @@
 """The message catalogue: every sentence a student or TA reads, in Portuguese and English.
 
-Results carry ``message_id`` + ``params``; templates and the CLI call ``translate``. Missing
+The feedback sentences are below; what the CLI and the errors say is in ``autograder.messages``
+(one fragment per area), merged here. Results carry ``message_id`` + ``params``; templates call
+``translate``; errors and the CLI's lines carry a ``Msg`` that the CLI renders. Missing
 ids fall back to English, then to the id itself, so a new id never crashes a report.
 
 Where a result holds a plain string (``messages``, exercise ``notes``), the string is a *coded*
@@ -13,13 +15,16 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from autograder.messages import FRAGMENTS
+
 LANGUAGES = ("pt", "en")
 
-_CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
+_FEEDBACK: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "pt": MappingProxyType({
         # ---- grading rules said to students and TAs (api, execute, cache_replay, report) ----
         "not_enforced_memory": "O limite de memória de {memory_mb} MB NÃO é aplicado: /proc não está "
@@ -855,6 +860,54 @@ _CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType({
 })
 
 
+def _merged(base: Mapping[str, Mapping[str, str]],
+            fragments: Iterable[tuple[str, Mapping[str, tuple[str, str]]]]
+            ) -> Mapping[str, Mapping[str, str]]:
+    """The feedback catalogue plus the fragments of ``autograder.messages`` (id -> (pt, en));
+    an id defined twice is a programming error, caught at import."""
+    tables = {lang: dict(base[lang]) for lang in LANGUAGES}
+    for name, fragment in fragments:
+        for message_id, (pt, en) in fragment.items():
+            if message_id in tables["en"]:
+                raise RuntimeError(f"message id {message_id!r} (autograder.messages.{name}) is defined twice")
+            tables["pt"][message_id], tables["en"][message_id] = pt, en
+    return MappingProxyType({lang: MappingProxyType(t) for lang, t in tables.items()})
+
+
+_CATALOGUE = _merged(_FEEDBACK, FRAGMENTS)
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A sentence of the catalogue not yet put in a language: its id and its parameters.
+
+    Errors and the CLI carry these, so what the user reads is rendered once, in their language;
+    a parameter that is itself a ``Msg`` is rendered in the same language."""
+
+    id: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str = "en") -> str:
+        return translate(self.id, lang, **self.params)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+Echo = Callable[[Msg], None]
+"""Where a library function says something to the operator; the CLI renders it in their language."""
+
+
+def msg(message_id: str, /, **params: Any) -> Msg:
+    """``Msg(message_id, params)``: ``msg("cli_wrote", path=p)``."""
+    return Msg(message_id, MappingProxyType(params))
+
+
+def text_of(value: Msg | str, lang: str) -> str:
+    """A ``Msg`` in ``lang``; a plain string (a path, a value the user typed) as it is."""
+    return value.text(lang) if isinstance(value, Msg) else value
+
+
 class _Default(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -872,6 +925,7 @@ def translate(message_id: str, lang: str = "pt", *,
             template = table[message_id]
             break
     template = template or message_id
+    params = {k: v.text(lang) if isinstance(v, Msg) else v for k, v in params.items()}
     try:
         return template.format_map(_Default(params))
     except (ValueError, TypeError, IndexError):

@@ -20,7 +20,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +29,14 @@ from autograder.assignment import Assignment, Run, RunSpec
 from autograder.environment import current
 from autograder.errors import AssignmentError, AutograderError
 from autograder.fsutil import write_atomic
+from autograder.i18n import Echo, Msg, decode, msg
+from autograder.i18n import render as render_message
 from autograder.keyassemble import assemble
 from autograder.keymodel import AnswerKey, Quantity
 from autograder.keyrun import PROGRESS_MARK
 from autograder.templating import render
 
-Progress = Callable[[str], None]
+Progress = Echo  # where the build says what it does (each run, and each run's own progress lines)
 
 
 def variant_exercises(assignment: Assignment) -> tuple[str, ...]:
@@ -62,9 +64,9 @@ def plan(assignment: Assignment, profile_name: str, exercises: Sequence[str] | N
     unknown = [e for e in chosen if e not in computed]
     if unknown:
         raise AssignmentError(
-            f"Assignment {assignment.name!r} computes no {', '.join(map(repr, unknown))}.",
+            msg("keybuild_not_computed", assignment=assignment.name, exercises=", ".join(map(repr, unknown))),
             where=str(assignment.path("assignment.toml")),
-            fix=f"choose among the computed exercises: {', '.join(computed) or '(none)'}.")
+            fix=msg("keybuild_not_computed_fix", computed=", ".join(computed) or msg("keybuild_none")))
     counts = {**assignment.sheet_runs(profile_name), **(sheet_runs or {})}
     training = assignment.training_exercises
     specs = [RunSpec(e, "deterministic", 0) for e in chosen]
@@ -109,18 +111,25 @@ def execute(assignment: Assignment, spec: RunSpec, profile: str, runs_dir: Path,
         for line in proc.stdout:
             if line.startswith(PROGRESS_MARK):
                 line = line[len(PROGRESS_MARK):]
-                progress(f"{prefix} {line.rstrip()}")
+                progress(msg("keybuild_run_says", prefix=prefix, line=_run_line(line.rstrip())))
             fh.write(line)
         code = proc.wait()
     result = _read_run(out, profile)
     if code != 0 or result is None:
         tail = "".join(log.read_text(encoding="utf-8", errors="replace").splitlines(True)[-15:])
         raise AutograderError(
-            f"Reference run {spec.name} failed (exit code {code}).",
+            msg("keybuild_run_failed", run=spec.name, code=code),
             where=str(log),
-            fix=f"read the log; the build resumes from the finished runs when re-run.\n{tail}",
+            fix=msg("keybuild_run_failed_fix", tail=tail),
         )
     return result
+
+
+def _run_line(line: str) -> Msg | str:
+    """A progress line of a run: the engine's own (``keyrun`` writes it coded, ``i18n.encode``) in
+    the reader's language; the assignment's ``run_reference`` hook's as it is."""
+    found = decode(line) if line.startswith("keyrun_") else None
+    return msg(found[0], **found[1]) if found is not None else line
 
 
 def build(assignment: Assignment, profile_name: str, out_dir: Path | None = None, *,
@@ -142,17 +151,19 @@ def build(assignment: Assignment, profile_name: str, out_dir: Path | None = None
         prefix = f"[{i}/{len(specs)}]"
         done = _read_run(runs_dir / f"{spec.name}.json", profile_name, profile.to_dict())
         if done is not None:
-            progress(f"{prefix} {spec.name}: already done, reusing")
+            progress(msg("keybuild_reusing", prefix=prefix, run=spec.name))
         else:
-            progress(f"{prefix} {spec.name}: running")
+            progress(msg("keybuild_running", prefix=prefix, run=spec.name))
             done = execute(assignment, spec, profile_name, runs_dir, progress, prefix)
-            progress(f"{prefix} {spec.name}: finished in {done.get('wall_seconds', 0):.0f} s")
+            progress(msg("keybuild_finished", prefix=prefix, run=spec.name,
+                         seconds=f"{done.get('wall_seconds', 0):.0f}"))
         runs.append(Run(spec.exercise, spec.seeding, spec.index, done))
     key = assemble(assignment, profile, runs, current(),
                    _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
     write_atomic(out_dir / "key.json", key.to_json())
-    write_atomic(out_dir / "report.md", render_report(key, assignment.key_report_intro()))
-    progress(f"key written to {out_dir / 'key.json'}; report {out_dir / 'report.md'}")
+    write_atomic(out_dir / "report.md", render_report(key, assignment.key_report_intro(assignment.language),
+                                                      assignment.language, messages=assignment.messages))
+    progress(msg("keybuild_written", key=str(out_dir / "key.json"), report=str(out_dir / "report.md")))
     return key
 
 
@@ -172,6 +183,13 @@ def tolerance_text(q: Quantity) -> str:
     return f"{text} ∪ {degenerate}" if degenerate else text
 
 
+def describe(text: str, lang: str, messages: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """A sentence the key holds as text (a quantity's ``description``, a drift ``summary`` the
+    assignment wrote) in ``lang``: a coded message (``i18n.encode``) of the engine's catalogue or
+    of the assignment's ``messages`` is rendered; plain text (older keys) is shown as it is."""
+    return render_message(text, lang, extra=messages)
+
+
 def natural(text: str) -> tuple[Any, ...]:
     """Sort key putting "x2" before "x10" (quantity and exercise ids)."""
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text))
@@ -186,14 +204,62 @@ def band_rules(key: AnswerKey) -> list[tuple[str, str, list[str]]]:
     return [(f"R{i}", rule, qids) for i, (rule, qids) in enumerate(rules.items(), 1)]
 
 
-def render_report(key: AnswerKey, intro: str = "") -> str:
-    """The key's Markdown report; ``intro`` is the assignment's own prose (``key_report.md``).
+def render_report(key: AnswerKey, intro: str = "", lang: str = "en", *,
+                  messages: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """The key's Markdown report in ``lang`` (``pt``, ``en``); ``intro`` is the assignment's own
+    prose in that language (``Assignment.key_report_intro(lang)``), ``messages`` its catalogue
+    (``Assignment.messages``).
 
+    Every sentence, header and verdict comes from the catalogue (``autograder/messages/keyreport.py``);
+    the values (numbers, ids, code) are the key's. What the key holds as English text is put in
+    ``lang`` when the engine wrote it (the band rules of ``BandPolicy.describe``, the drift summary
+    of ``drift_verdict``); the assignment's own sentences (quantity descriptions, the summaries
+    its ``keyrules`` wrote) are coded messages of ``messages`` (``i18n.encode``), rendered in
+    ``lang`` (``describe``; a key whose sentences are plain text shows them as they are).
     Everything is listed in a fixed order, so a key read back from ``key.json`` renders the same
     report as the key just assembled."""
+    from autograder.i18n import translate
+    from autograder.keymodel import Drift
+
+    def t(mid: str, **params: Any) -> str:
+        return translate(mid, lang, **params)
+
+    def said(text: str) -> str:
+        return describe(text, lang, messages)
+
+    rule_re = re.compile(r"union over observed runs of v ± max\((?P<k>[^·]+)·std\(healthy runs\), "
+                         r"(?P<rel>[^·]+)·\|v\|, (?P<abs>[^)]+)\)(?:, within \[(?P<lower>[^,\]]+), "
+                         r"(?P<upper>[^\]]+)\])?")
+
+    def rule_text(rule: str) -> str:
+        """A band rule (``BandPolicy.describe``, recorded in English in the key) in ``lang``."""
+        m = rule_re.fullmatch(rule)
+        if m is None:
+            return rule
+        within = m["lower"] is not None
+        return (t("keyreport_rule", k=m["k"], rel=m["rel"], abs=m["abs"])
+                + (t("keyreport_rule_within", lower=m["lower"], upper=m["upper"]) if within else ""))
+
+    def summary(d: Drift) -> str:
+        """The drift summary in ``lang``: rebuilt from the verdict's numbers when ``drift_verdict``
+        wrote it (its English sentence starts so), else the assignment's own sentence."""
+        if not d.summary.startswith(f"Exercise {d.exercise}: the official answer ({d.official}) is "
+                                    "supported by "):
+            return said(d.summary)
+        others = ", ".join(t("keyreport_drift_letter_in", letter=k, n=v)
+                           for k, v in sorted(d.letters_supported.items()) if k != d.official)
+        deterministic = ("" if "; the deterministic run supports " not in d.summary
+                         else t("keyreport_drift_deterministic", letters=", ".join(d.deterministic_supports))
+                         if d.deterministic_supports else t("keyreport_drift_deterministic_none"))
+        return t("keyreport_drift_summary", exercise=d.exercise, official=d.official,
+                 supporting=d.runs_supporting_official, runs=d.runs,
+                 others=t("keyreport_drift_others", letters=others) if others else "",
+                 deterministic=deterministic)
+
     rules = band_rules(key)
     label = {qid: lab for lab, _rule, qids in rules for qid in qids}
     return render("key_report.md.j2", key=key, intro=intro.strip(), tolerance_text=tolerance_text,
-                  band_rules=rules, rule_label=label,
+                  t=t, verdict=lambda status: t(f"drift_status_{status}"), summary=summary, said=said,
+                  rule_text=rule_text, band_rules=rules, rule_label=label,
                   quantities=sorted(key.quantities.items(), key=lambda kv: natural(kv[0])),
                   run_counts=sorted(key.runs.items(), key=lambda kv: natural(kv[0])))

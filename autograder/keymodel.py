@@ -35,6 +35,7 @@ from typing import Any
 from autograder.environment import Environment, compatibility_warnings, current
 from autograder.errors import KeyError_
 from autograder.fsutil import sha256_file
+from autograder.i18n import msg
 
 KEY_SCHEMA = "dl-autograder/key"
 KEY_SCHEMA_VERSION = 2
@@ -90,9 +91,9 @@ class AnswerKey:
             return self.quantities[qid]
         except KeyError:
             raise KeyError_(
-                f"The answer key has no quantity {qid!r}.",
-                where=f"key built with profile {self.profile!r}",
-                fix="rebuild the key with this version of the grader (`autograder key build`).",
+                msg("key_no_quantity", qid=qid),
+                where=msg("key_where_profile", profile=self.profile),
+                fix=msg("key_rebuild_with_this_grader"),
             ) from None
 
     def letter(self, exercise: int | str) -> str:
@@ -106,26 +107,21 @@ class AnswerKey:
         return json.dumps(self.to_dict(), indent=1, sort_keys=True, allow_nan=False)
 
     def warnings_here(self) -> list[str]:
+        """The environment warnings, in English: recorded in results (reports say them again in
+        their language from the two fingerprints, ``environment.compatibility_issues``)."""
         return compatibility_warnings(self.environment, current())
 
 
 def key_from_dict(d: dict[str, Any], where: str = "") -> AnswerKey:
     if d.get("schema") != KEY_SCHEMA:
-        raise KeyError_("This file is not an answer key.", where=where,
-                        fix="pass the key.json written by `autograder key build`.")
+        raise KeyError_(msg("key_not_a_key"), where=where, fix=msg("key_not_a_key_fix"))
     if d.get("schema_version") == 1:
-        raise KeyError_(
-            "This answer key has schema version 1 (before assignments were plug-ins); "
-            f"this grader reads version {KEY_SCHEMA_VERSION}.",
-            where=where,
-            fix="re-assemble it: `autograder key build --assignment NAME --profile PROFILE` reuses "
-                "the recorded runs in the key's runs/ folder (no training) and writes a version-2 key.",
-        )
+        raise KeyError_(msg("key_schema_v1", version=KEY_SCHEMA_VERSION), where=where,
+                        fix=msg("key_schema_v1_fix"))
     if d.get("schema_version") != KEY_SCHEMA_VERSION:
         raise KeyError_(
-            f"Answer key schema version {d.get('schema_version')} is not supported "
-            f"(this grader reads version {KEY_SCHEMA_VERSION}).",
-            where=where, fix="rebuild the key with `autograder key build`.",
+            msg("key_schema_unsupported", found=d.get("schema_version"), version=KEY_SCHEMA_VERSION),
+            where=where, fix=msg("key_rebuild"),
         )
     try:
         return AnswerKey(**{
@@ -136,8 +132,8 @@ def key_from_dict(d: dict[str, Any], where: str = "") -> AnswerKey:
             "drift": {k: Drift(**v) for k, v in d["drift"].items()},
         })
     except (KeyError, TypeError) as exc:
-        raise KeyError_(f"The answer key is malformed: {exc}", where=where,
-                        fix="rebuild it with `autograder key build`.") from exc
+        raise KeyError_(msg("key_malformed", detail=str(exc)), where=where,
+                        fix=msg("key_rebuild_it")) from exc
 
 
 def load_key(path: Path, *, default: Path | None = None) -> AnswerKey:
@@ -145,16 +141,15 @@ def load_key(path: Path, *, default: Path | None = None) -> AnswerKey:
     (``assignment.key_path(profile)``), named in the error when ``path`` does not exist."""
     path = Path(path)
     if not path.is_file():
-        shipped = (f"the assignment ships {default}" if default is not None
-                   else "each assignment ships keys/<profile>/key.json in its folder")
-        raise KeyError_(f"No answer key at {path}.",
-                        fix=f"pass --key PATH ({shipped}), "
-                            "or build one with `autograder key build --profile full`.")
+        shipped = (msg("key_shipped_here", path=str(default)) if default is not None
+                   else msg("key_shipped_each"))
+        raise KeyError_(msg("key_missing", path=str(path)), where=str(path),
+                        fix=msg("key_missing_fix", shipped=shipped))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise KeyError_(f"The answer key is not valid JSON: {exc}", where=str(path),
-                        fix="rebuild it with `autograder key build`.") from exc
+        raise KeyError_(msg("key_not_json", detail=str(exc)), where=str(path),
+                        fix=msg("key_rebuild_it")) from exc
     return key_from_dict(data, where=str(path))
 
 

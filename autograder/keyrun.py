@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,10 +29,17 @@ from autograder.assignment import Assignment, ExampleEdit, Profile, RunSpec, loa
 from autograder.environment import current
 from autograder.errors import AutograderError
 from autograder.fsutil import write_atomic
+from autograder.i18n import LANGUAGES, encode, msg, translate
 
 # Progress lines carry this prefix on stdout, so the builder tells them from library noise
 # (TensorFlow, warnings) and shows only them; the run's log gets every line, without it.
 PROGRESS_MARK = "[progress] "
+
+
+def _log_language() -> str:
+    """The language of what this process writes to its log: ``$AUTOGRADER_LANG``'s, else English."""
+    code = os.environ.get("AUTOGRADER_LANG", "").strip().lower().replace("-", "_").split("_")[0].split(".")[0]
+    return code if code in LANGUAGES else "en"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,15 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
 
-    def progress(msg: str) -> None:
-        print(f"{PROGRESS_MARK}{msg}", flush=True)
+    def progress(line: str) -> None:  # the hook's lines as they are, the engine's coded
+        print(f"{PROGRESS_MARK}{line}", flush=True)
 
     try:
         assignment = load_assignment(args.assignment)
         profile = assignment.profile(args.profile)
         if args.exercise not in assignment.reference_exercises:
-            print(f"error: {args.exercise!r} is not computed by assignment {assignment.name!r}; "
-                  f"computed: {', '.join(assignment.reference_exercises) or 'none'}", file=sys.stderr)
+            lang = _log_language()
+            said = msg("keyrun_not_computed", exercise=args.exercise, assignment=assignment.name,
+                       computed=", ".join(assignment.reference_exercises) or msg("keybuild_none"))
+            print(translate("error_line", lang, message=said), file=sys.stderr)
             return 2
         spec = RunSpec(args.exercise, args.seeding, args.index)
         start = time.perf_counter()
@@ -62,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             result = dict(assignment.hooks.run_reference(assignment, spec, profile, progress))
     except AutograderError as exc:
-        print(f"error: {exc.message()}", file=sys.stderr)
+        lang = _log_language()
+        print(translate("error_line", lang, message=exc.message(lang)), file=sys.stderr)
         return exc.exit_code
     result["wall_seconds"] = time.perf_counter() - start
     result["profile"] = args.profile
@@ -104,13 +115,15 @@ def notebook_run(assignment: Assignment, profile: Profile, exercise: str,
     plan = prepare.Plan(cells=tuple(c for c in full.cells if c.exercise in upto), restored=(), notes=())
     datasets_dir = data.verify_cache(assignment.datasets)
     budgets = {e: 7200.0 for e in order}
-    progress(f"{exercise}: the solution notebook in the grader's kernel, up to {exercise}")
+    # the engine's own lines are coded (``i18n.encode``): the builder says them in its reader's language
+    progress(encode("keyrun_notebook_start", exercise=exercise))
     limits = Limits(memory_mb=4096, max_processes=256, max_output_bytes=2_000_000)  # grading's
     with Sandbox(limits, datasets_dir=datasets_dir, backend="auto") as sandbox:
         session = executing.Session(sandbox)
         execution = executing.execute(
             plan, contract, budgets, session,
-            progress=lambda ex, run: progress(f"notebook {ex}: {run.status}") if run else None)
+            progress=lambda ex, run: (progress(encode("keyrun_notebook_exercise", exercise=ex,
+                                                      status=run.status)) if run else None))
     run = execution.exercises[exercise]
     before = [e for e in order if e in upto and e != exercise]
     return {"exercise": exercise, "status": run.status, "extracted": run.extracted,

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from autograder.i18n import Msg, msg
+
 if TYPE_CHECKING:
     from autograder.results import GradeResult
 
@@ -43,32 +45,42 @@ _UNIT_S = {"s": 1.0, "m": 60.0, "h": HOUR_S, "d": DAY_S, "": 60.0}
 KEYS = ("due", "grace", "penalty_per_day", "penalty_per_hour", "cap", "refuse")
 
 
+class LateValueError(ValueError):
+    """A wrong late policy (the manifest's ``[late]``) or date (``--due``). A ``ValueError`` whose
+    sentence is the catalogue's: ``.msg``, which the CLI and the assignment loader say in their
+    reader's language; ``str()`` is the English text."""
+
+    def __init__(self, what: Msg) -> None:
+        self.msg = what
+        super().__init__(str(what))
+
+
 def parse_time(text: str) -> datetime:
-    """An ISO 8601 date or date-time; a naive one is local time. ValueError otherwise."""
+    """An ISO 8601 date or date-time; a naive one is local time. ``LateValueError`` otherwise."""
     try:
         dt = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"{text!r} is not an ISO 8601 date-time (e.g. 2026-05-31T23:59:00-03:00)") from None
+        raise LateValueError(msg("late_bad_time", text=text)) from None
     return dt if dt.tzinfo is not None else dt.astimezone()
 
 
 def parse_duration(value: object) -> float:
     """Seconds in ``"90s"``, ``"15m"``, ``"2h"``, ``"1d"`` or a bare number of minutes."""
     if isinstance(value, bool):
-        raise ValueError(f"grace must be a duration such as \"15m\", got {value!r}")
+        raise LateValueError(msg("late_bad_grace", value=value))
     if isinstance(value, int | float):
         if value < 0:
-            raise ValueError(f"grace must not be negative, got {value!r}")
+            raise LateValueError(msg("late_negative_grace", value=value))
         return float(value) * 60.0
     m = _DURATION.match(str(value))
     if not m:
-        raise ValueError(f"grace must be a duration such as \"15m\", \"2h\" or \"1d\", got {value!r}")
+        raise LateValueError(msg("late_bad_grace", value=value))
     return float(m.group(1)) * _UNIT_S[m.group(2)]
 
 
 def _percent(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
-        raise ValueError(f"{name} must be a percentage between 0 and 100, got {value!r}")
+        raise LateValueError(msg("late_bad_percent", name=name, value=value))
     return float(value)
 
 
@@ -85,10 +97,10 @@ class LatePolicy:
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> LatePolicy:
-        """From the ``[late]`` table; ValueError naming the key that is wrong."""
+        """From the ``[late]`` table; ``LateValueError`` naming the key that is wrong."""
         unknown = sorted(set(table) - set(KEYS))
         if unknown:
-            raise ValueError(f"unknown key(s) {', '.join(unknown)} in [late] (known: {', '.join(KEYS)})")
+            raise LateValueError(msg("late_unknown_keys", keys=", ".join(unknown), known=", ".join(KEYS)))
         due = table.get("due")
         if isinstance(due, datetime):
             due = due if due.tzinfo is not None else due.astimezone()
@@ -97,10 +109,10 @@ class LatePolicy:
         per_day = _percent(table.get("penalty_per_day", 0), "penalty_per_day")
         per_hour = _percent(table.get("penalty_per_hour", 0), "penalty_per_hour")
         if per_day and per_hour:
-            raise ValueError("give penalty_per_day or penalty_per_hour, not both")
+            raise LateValueError(msg("late_day_and_hour"))
         refuse = table.get("refuse", False)
         if not isinstance(refuse, bool):
-            raise ValueError(f"refuse must be true or false, got {refuse!r}")
+            raise LateValueError(msg("late_bad_refuse", value=refuse))
         return cls(due=due, grace_s=parse_duration(table.get("grace", 0)), per_day=per_day,
                    per_hour=per_hour, cap=_percent(table.get("cap", 100), "cap"), refuse=refuse)
 

@@ -26,7 +26,7 @@ import nbformat
 from autograder.authoring import Cell
 from autograder.contract import Contract
 from autograder.errors import SubmissionError
-from autograder.i18n import encode
+from autograder.i18n import encode, msg
 from autograder.pycode import parse
 
 EXECUTED_ROLES = ("given", "answer", "letter")
@@ -55,23 +55,21 @@ class Plan:
 def read_notebook(data: bytes, where: str) -> Any:
     """Parse and validate an .ipynb; SubmissionError with the reason when that is impossible."""
     if len(data) > MAX_NOTEBOOK_BYTES:
-        raise SubmissionError(f"The notebook is {len(data) / 1e6:.0f} MB; the limit is "
-                              f"{MAX_NOTEBOOK_BYTES / 1e6:.0f} MB.", where=where,
-                              fix="clear the outputs (Kernel > Restart & Clear Output) and resubmit.")
+        raise SubmissionError(msg("prepare_too_large", size_mb=f"{len(data) / 1e6:.0f}",
+                                  limit_mb=f"{MAX_NOTEBOOK_BYTES / 1e6:.0f}"),
+                              where=where, fix=msg("prepare_too_large_fix"))
     try:
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
     except UnicodeDecodeError as exc:
-        raise SubmissionError("The file is not UTF-8 text, so it is not a Jupyter notebook.",
-                              where=where, fix="submit the .ipynb file saved by Jupyter.") from exc
+        raise SubmissionError(msg("prepare_not_utf8"), where=where, fix=msg("prepare_submit_ipynb")) from exc
     except (json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
-        raise SubmissionError(f"The notebook is not valid JSON ({exc}).", where=where,
-                              fix="open it in Jupyter, save it again and resubmit the .ipynb.") from exc
+        raise SubmissionError(msg("prepare_not_json", detail=str(exc)), where=where,
+                              fix=msg("prepare_save_again")) from exc
     except Exception as exc:  # nbformat raises several types for malformed notebooks
-        raise SubmissionError(f"The notebook cannot be read: {type(exc).__name__}: {exc}",
-                              where=where, fix="submit the .ipynb file saved by Jupyter.") from exc
+        raise SubmissionError(msg("prepare_unreadable", error=type(exc).__name__, detail=str(exc)),
+                              where=where, fix=msg("prepare_submit_ipynb")) from exc
     if not isinstance(nb.get("cells"), list):
-        raise SubmissionError("The notebook has no list of cells.", where=where,
-                              fix="submit the .ipynb file saved by Jupyter.")
+        raise SubmissionError(msg("prepare_no_cells"), where=where, fix=msg("prepare_submit_ipynb"))
     return nb
 
 

@@ -30,11 +30,19 @@ import markupsafe
 
 from autograder import plots, templating
 from autograder.assignment import Assignment, check_same
-from autograder.i18n import LANGUAGES, has_message, message_ids, render, translate
+from autograder.i18n import LANGUAGES, Echo, Msg, has_message, message_ids, msg, render, text_of, translate
 from autograder.keymodel import AnswerKey, load_key
 from autograder.late import sentence as late_sentence
 from autograder.naming import safe_name, student_label
-from autograder.results import CheckResult, ExerciseResult, GradeResult, read_result_file, result_from_dict
+from autograder.results import (
+    CheckResult,
+    ExerciseResult,
+    GradeResult,
+    error_reason,
+    read_result,
+    result_from_dict,
+    skipped_file,
+)
 
 Reveal = Literal["never", "after_due", "always"]
 Format = Literal["html", "md"]
@@ -48,6 +56,15 @@ _MAX_TEXT = 300
 
 log = logging.getLogger(__name__)
 Messages = Mapping[str, Mapping[str, str]] | None  # an assignment's own catalogue
+
+
+class ReportValueError(ValueError):
+    """A wrong reveal rule or due date (``--reveal``, ``--due``). A ``ValueError`` whose sentence is
+    the catalogue's: ``.msg``, which the CLI says in the operator's language (``str()``: English)."""
+
+    def __init__(self, what: Msg) -> None:
+        self.msg = what
+        super().__init__(str(what))
 
 
 # ---- reveal rules and values for people --------------------------------------------------
@@ -65,10 +82,9 @@ def may_show_expected(reveal: str, due: datetime | None = None, now: datetime | 
         return False
     if reveal == "after_due":
         if due is None:
-            raise ValueError("reveal='after_due' needs the due date: pass due=datetime(...) "
-                             "(or --due 2024-05-31T23:59 on the command line)")
+            raise ReportValueError(msg("report_after_due_needs_due"))
         return _aware(now or datetime.now(UTC)) >= _aware(due)
-    raise ValueError(f"reveal must be one of {', '.join(REVEALS)}, got {reveal!r}")
+    raise ReportValueError(msg("report_bad_reveal", option="reveal", known=", ".join(REVEALS), got=reveal))
 
 
 def parse_due(text: str | None) -> datetime | None:
@@ -78,8 +94,7 @@ def parse_due(text: str | None) -> datetime | None:
     try:
         return _aware(datetime.fromisoformat(text.strip()))
     except ValueError:
-        raise ValueError(f"due date {text!r} is not ISO 8601; write e.g. 2024-05-31T23:59 "
-                         "or 2024-05-31T23:59-03:00") from None
+        raise ReportValueError(msg("report_bad_due", text=text)) from None
 
 
 def _short(text: str, limit: int = _MAX_TEXT) -> str:
@@ -663,8 +678,9 @@ def _quantile_stats(scores: Sequence[float], lang: str) -> tuple[tuple[str, str]
 
 
 def summary_view(results: Sequence[GradeResult], key: AnswerKey | None, assignment: Assignment | None, *,
-                 lang: str = "pt", skipped: Sequence[str] = ()) -> SummaryView:
-    """Score distribution, success per exercise, misconceptions, failures, key warnings."""
+                 lang: str = "pt", skipped: Sequence[Msg | str] = ()) -> SummaryView:
+    """Score distribution, success per exercise, misconceptions, failures, key warnings; ``skipped``:
+    the files not read and why (``Loaded.skipped``), said in ``lang``."""
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     scores = [float(r.score) for r in results if math.isfinite(r.score)]
@@ -730,7 +746,8 @@ def summary_view(results: Sequence[GradeResult], key: AnswerKey | None, assignme
         lang=lang, n=len(results), stats=_quantile_stats(scores, lang),
         histogram=plots.histogram(scores, max_score, lang),
         exercises=tuple(exercises), misconceptions=misconceptions, failures=tuple(failures),
-        drift=drift, env_warnings=tuple(warnings.most_common()), skipped=tuple(skipped),
+        drift=drift, env_warnings=tuple(warnings.most_common()),
+        skipped=tuple(text_of(s, lang) for s in skipped),
         key_mismatch=translate("summary_key_mismatch", lang, n=len(shas)) if len(shas) > 1 else "",
         t=lambda mid, **kw: translate(mid, lang, **kw),
     )
@@ -748,7 +765,8 @@ def render_summary(view: SummaryView, fmt: Format, *, asset_dir: str = "") -> Re
 
 
 def class_summary(results: Sequence[GradeResult], key: AnswerKey | None, assignment: Assignment | None, *,
-                  lang: str = "pt", fmt: Format, skipped: Sequence[str] = (), asset_dir: str = "") -> str:
+                  lang: str = "pt", fmt: Format, skipped: Sequence[Msg | str] = (),
+                  asset_dir: str = "") -> str:
     """The class summary as HTML or Markdown text (see ``render_summary`` for the PNG file)."""
     view = summary_view(results, key, assignment, lang=lang, skipped=skipped)
     return render_summary(view, fmt, asset_dir=asset_dir).text
@@ -759,28 +777,31 @@ def class_summary(results: Sequence[GradeResult], key: AnswerKey | None, assignm
 @dataclass(frozen=True)
 class Loaded:
     results: tuple[tuple[Path, GradeResult], ...]
-    skipped: tuple[str, ...]  # "file: reason", for the summary and the log
-    foreign: tuple[str, ...] = ()  # the skipped files that are results of another assignment
+    skipped: tuple[Msg, ...]  # "file: reason" (``results.skipped_file``), for the summary and the log
+    foreign: tuple[str, ...] = ()  # the names of the skipped files that are results of another assignment
 
 
 def load_results(results_dir: Path, assignment: Assignment | None = None) -> Loaded:
     """Every grading result in ``results_dir`` (``*.json``); others are skipped with a reason,
     and so are results of another assignment than ``assignment`` (when given)."""
-    results, skipped, foreign = [], [], []
+    results: list[tuple[Path, GradeResult]] = []
+    skipped: list[Msg] = []
+    foreign: list[str] = []
     for path in sorted(Path(results_dir).glob("*.json")):
-        read = read_result_file(path)
-        if isinstance(read, str):
+        read = read_result(path)
+        if isinstance(read, Msg):
             skipped.append(read)
             continue
         _, data = read
         try:
             result = result_from_dict(data)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            skipped.append(f"{path.name}: {exc}")
+            skipped.append(skipped_file(path.name, error_reason(exc)))
             continue
-        if assignment is not None and result.assignment.get("name") not in (None, assignment.name):
-            skipped.append(f"{path.name}: a result of the assignment {result.assignment.get('name')!r}, "
-                           f"not {assignment.name!r} (use --assignment {result.assignment.get('name')})")
+        other = result.assignment.get("name")
+        if assignment is not None and other not in (None, assignment.name):
+            skipped.append(skipped_file(path.name, msg("report_foreign_result", other=other,
+                                                       assignment=assignment.name)))
             foreign.append(path.name)
             continue
         results.append((path, result))
@@ -801,12 +822,12 @@ def _write(base: Path, rendered: Rendered, name: str) -> list[Path]:
 
 def render_reports(results_dir: Path, key_path: Path | None, out_dir: Path, *, lang: str = "pt",
                    reveal: Reveal = "never", due: datetime | None = None, now: datetime | None = None,
-                   assignment: Assignment | None = None,
-                   warn: Callable[[str], None] | None = None) -> list[Path]:
+                   assignment: Assignment | None = None, warn: Echo | None = None) -> list[Path]:
     """Write ``<student id>.html`` and ``.md`` (+ ``<id>_files/*.png``) per result, and
     ``class_summary.html`` / ``.md``. A file that cannot be read or rendered is reported through
-    ``warn`` (default: the logger) and listed in the summary; it never stops the others."""
-    warn = warn or log.warning
+    ``warn`` (default: the logger) as ``report_skipped`` and listed in the summary; it never stops
+    the others. A student id used twice is reported too (``report_duplicate_id``)."""
+    warn = warn or (lambda m: log.warning("%s", m))
     may_show_expected(reveal, due, now)  # a bad reveal/due combination fails before any work
     key = load_key(key_path) if key_path else None
     if assignment is not None and key is not None:
@@ -816,7 +837,7 @@ def render_reports(results_dir: Path, key_path: Path | None, out_dir: Path, *, l
     loaded = load_results(Path(results_dir), assignment)
     skipped = list(loaded.skipped)
     for s in skipped:
-        warn(f"skipped {s}")
+        warn(msg("report_skipped", item=s))
     written: list[Path] = []
     used: set[str] = {"class_summary"}
     rendered_results = []
@@ -826,16 +847,16 @@ def render_reports(results_dir: Path, key_path: Path | None, out_dir: Path, *, l
         while stem in used:
             stem, i = f"{base}-{i}", i + 1
         if stem != base:
-            warn(f"{path.name}: student id {result.student.id!r} appears more than once; "
-                 f"this report is {stem}.html")
+            warn(msg("report_duplicate_id", file=path.name, student=result.student.id, report=f"{stem}.html"))
         used.add(stem)
         try:
             view = student_view(result, key, assignment, lang=lang, reveal=reveal, due=due, now=now)
             written += _write(out_dir, render_student(view, "html"), f"{stem}.html")
             written += _write(out_dir, render_student(view, "md", asset_dir=f"{stem}_files"), f"{stem}.md")
         except Exception as exc:  # one broken result must not stop the class; it is reported
-            skipped.append(f"{path.name}: {RENDER_FAILED} ({type(exc).__name__}: {exc})")
-            warn(skipped[-1])
+            skipped.append(skipped_file(path.name, msg("report_render_failed", error=type(exc).__name__,
+                                                       detail=str(exc))))
+            warn(msg("report_skipped", item=skipped[-1]))
             continue
         rendered_results.append(result)
     summary = summary_view(rendered_results, key, assignment, lang=lang, skipped=skipped)
@@ -847,38 +868,37 @@ def render_reports(results_dir: Path, key_path: Path | None, out_dir: Path, *, l
 
 CORRUPT_RESULT_EXIT = 12  # `report`: a result file is corrupt or not a result (README, exit codes)
 FOREIGN_RESULT_EXIT = 9  # `report`: a result of another assignment (as AssignmentMismatch)
-RENDER_FAILED = "the report could not be rendered"
 
 
 def cli_report(results_dir: Path, key_path: Path | None, out_dir: Path, *, lang: str = "pt",
                reveal: str = "never", due: str | None = None, assignment: Assignment | None = None,
-               echo: Callable[[str], None] = print) -> int:
+               echo: Echo = print) -> int:
     """``autograder report RESULTS_DIR --key KEY --out OUT [--lang] [--reveal] [--due]``.
 
     Every readable result gets its report. Returns the exit code: 0; 12
     (``CORRUPT_RESULT_EXIT``) when a file is corrupt, not a result, or its report could not be
     rendered; else 9 when a file is a result of another assignment. Each such file is named."""
     if reveal not in REVEALS:
-        raise ValueError(f"--reveal must be one of {', '.join(REVEALS)}, got {reveal!r}")
-    problems: list[str] = []
+        raise ReportValueError(msg("report_bad_reveal", option="--reveal", known=", ".join(REVEALS),
+                                   got=reveal))
+    problems: list[Msg] = []
 
-    def warn(msg: str) -> None:
-        if not msg.startswith("skipped "):
-            echo(f"warning: {msg}")  # e.g. a student id used twice: the reports are still written
-            return
-        problems.append(msg.removeprefix("skipped "))
+    def warn(said: Msg) -> None:
+        if said.id == "report_skipped":
+            problems.append(said.params["item"])
+        else:  # e.g. a student id used twice: the reports are still written
+            echo(msg("report_warning", message=said))
 
     loaded = load_results(Path(results_dir), assignment)
     written = render_reports(Path(results_dir), Path(key_path) if key_path else None, Path(out_dir),
                              lang=lang, reveal=reveal, due=parse_due(due),  # type: ignore[arg-type]
-                             assignment=assignment,
-                             warn=lambda m: warn(m if RENDER_FAILED not in m else f"skipped {m}"))
+                             assignment=assignment, warn=warn)
     reports = [p for p in written if p.suffix == ".html" and p.name != "class_summary.html"]
-    echo(f"{len(reports)} student report(s) and the class summary written to {out_dir}")
-    foreign = [p for p in problems if p.split(":", 1)[0] in loaded.foreign]
+    echo(msg("report_written", n=len(reports), path=str(out_dir)))
+    foreign = [p for p in problems if p.params.get("name") in loaded.foreign]
     corrupt = [p for p in problems if p not in foreign]
     for p in corrupt:
-        echo(f"error: result file not read: {p}")
+        echo(msg("report_result_not_read", item=p))
     for p in foreign:
-        echo(f"error: {p}")
+        echo(msg("error_line", message=p))
     return CORRUPT_RESULT_EXIT if corrupt else FOREIGN_RESULT_EXIT if foreign else 0

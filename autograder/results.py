@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from autograder.i18n import Msg, msg
+
 RESULT_SCHEMA = "dl-autograder/result"
 RESULT_SCHEMA_VERSION = 2
 
@@ -135,20 +137,28 @@ def _exercise_from(d: dict[str, Any]) -> ExerciseResult:
     })
 
 
+class ResultValueError(ValueError):
+    """A result that cannot be read back (another schema, another version, malformed). A
+    ``ValueError`` whose sentence is the catalogue's: ``.msg``, said in the reader's language
+    (``str()`` is the English text)."""
+
+    def __init__(self, what: Msg) -> None:
+        self.msg = what
+        super().__init__(str(what))
+
+
 def result_from_dict(d: dict[str, Any]) -> GradeResult:
-    """Rebuild a result from its JSON form, validated against the schema; ValueError naming the
-    problems for another schema, another version or a malformed result."""
+    """Rebuild a result from its JSON form, validated against the schema; ``ResultValueError``
+    naming the problems for another schema, another version or a malformed result."""
     if not isinstance(d, dict) or d.get("schema") != RESULT_SCHEMA:
         found = d.get("schema") if isinstance(d, dict) else type(d).__name__
-        raise ValueError(f"not a grading result (schema={found!r})")
+        raise ResultValueError(msg("result_other_schema", found=found))
     if d.get("schema_version") != RESULT_SCHEMA_VERSION:
-        raise ValueError(
-            f"result schema version {d.get('schema_version')} is not supported "
-            f"(this grader reads version {RESULT_SCHEMA_VERSION}); regrade or upgrade the grader"
-        )
+        raise ResultValueError(msg("result_version_unsupported", found=d.get("schema_version"),
+                                   version=RESULT_SCHEMA_VERSION))
     problems = validate(d)
     if problems:
-        raise ValueError("the result does not match its schema: " + "; ".join(problems[:5]))
+        raise ResultValueError(msg("result_schema_mismatch", problems="; ".join(problems[:5])))
     return GradeResult(**{
         **d,
         "student": Student(**d["student"]),
@@ -175,17 +185,36 @@ def validate(data: dict[str, Any]) -> list[str]:
             for e in validator.iter_errors(data)]
 
 
-def read_result_file(path: Path) -> tuple[str, dict[str, Any]] | str:
+def read_result(path: Path) -> tuple[str, dict[str, Any]] | Msg:
     """A results folder's file as ``(text, data)`` when it is a grading result's JSON, else the
     reason to skip it (one sentence, the file named), for the readers of a results folder."""
+    name = Path(path).name
     try:
         text = Path(path).read_text(encoding="utf-8")
         data = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return f"{Path(path).name}: cannot be read ({exc})"
+        return skipped_file(name, msg("result_unreadable", detail=str(exc)))
     if not isinstance(data, dict) or data.get("schema") != RESULT_SCHEMA:
-        return f"{Path(path).name}: not a grading result"
+        return skipped_file(name, msg("result_not_a_result"))
     return text, data
+
+
+def read_result_file(path: Path) -> tuple[str, dict[str, Any]] | str:
+    """``read_result`` with the reason in English (for readers that log it)."""
+    read = read_result(path)
+    return str(read) if isinstance(read, Msg) else read
+
+
+def skipped_file(name: str, reason: Msg | str) -> Msg:
+    """Why the file ``name`` of a results folder is skipped: ``"<name>: <reason>"``."""
+    return msg("cli_corrupt_result", name=name, reason=reason)
+
+
+def error_reason(exc: Exception) -> Msg | str:
+    """The sentence of an error that stopped a result being read: its catalogue ``.msg`` when it
+    has one (``ResultValueError``), else its English text."""
+    found = getattr(exc, "msg", None)
+    return found if isinstance(found, Msg) else str(exc)
 
 
 def load_result(path: Path) -> GradeResult:

@@ -12,7 +12,8 @@ The folder is a tiny but real module (docs/authoring.md, section 1)::
       messages.json                 the sentences of its misconceptions (pt, en)
       keyrules.py                   reference numbers -> key quantities and drift
       example.toml                  the example class of ``autograder example``
-      key_report.md                 the introduction of the key's report
+      key_report.md                 the introduction of the key's report (Portuguese)
+      key_report.en.md              the same in English
       reference/__init__.py
       reference/ex01_gradiente.py   exercise 1's reference computation (numpy)
 
@@ -31,6 +32,7 @@ from pathlib import Path
 import jinja2
 
 from autograder.errors import AutograderError
+from autograder.i18n import msg
 from autograder.templating import template_dir
 
 TEMPLATES = "new_assignment"
@@ -46,6 +48,7 @@ FILES = (
     "contract.json",
     "example.toml",
     "key_report.md",
+    "key_report.en.md",
     "keyrules.py",
     "messages.json",
     "reference/__init__.py",
@@ -63,10 +66,7 @@ class ScaffoldError(AutograderError):
 def check_name(name: str) -> str:
     """``name`` if it can name an assignment (a contract ``module``, a Python package)."""
     if not NAME.match(name):
-        raise ScaffoldError(
-            f"{name!r} cannot name an assignment.",
-            fix="use lowercase letters, digits and '_', starting with a letter (at most 64), "
-                "e.g. `autograder new modulo_iv`.")
+        raise ScaffoldError(msg("scaffold_bad_name", name=name), fix=msg("scaffold_bad_name_fix"))
     return name
 
 
@@ -76,8 +76,7 @@ def default_title(name: str) -> str:
 
 def check_title(title: str) -> str:
     if not title.strip() or "\n" in title or "\r" in title:
-        raise ScaffoldError(f"The title {title!r} must be one non-empty line.",
-                            fix="pass --title 'Módulo IV - ...' on one line.")
+        raise ScaffoldError(msg("scaffold_bad_title", title=title), fix=msg("scaffold_bad_title_fix"))
     return title.strip()
 
 
@@ -107,9 +106,9 @@ def render_files(name: str, title: str | None = None) -> dict[str, str]:
         files[template.removesuffix(SUFFIX)] = env.get_template(template).render(name=name, title=title)
     missing = set(FILES) - set(files)
     if missing:  # an installation without the templates' package data
-        raise ScaffoldError(f"The scaffold's templates are incomplete (missing {sorted(missing)}).",
+        raise ScaffoldError(msg("scaffold_templates_incomplete", missing=str(sorted(missing))),
                             where=str(template_dir() / TEMPLATES),
-                            fix="reinstall dl-autograder (pip install -e .).")
+                            fix=msg("scaffold_templates_incomplete_fix"))
     return files
 
 
@@ -118,18 +117,14 @@ def write_files(folder: Path, files: Mapping[str, str]) -> list[Path]:
     fine). Refuses, writing nothing, when ``folder`` is a file or a folder with anything in it."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise ScaffoldError(f"Cannot create the assignment folder: {folder} is a file.",
-                            where=str(folder), fix="choose another place with --dir.")
+        raise ScaffoldError(msg("scaffold_folder_is_file", folder=str(folder)), where=str(folder),
+                            fix=msg("scaffold_folder_is_file_fix"))
     if folder.is_dir():
         present = sorted(p.name for p in folder.iterdir())
         if present:
             shown = ", ".join(present[:5]) + (", …" if len(present) > 5 else "")
-            raise ScaffoldError(
-                f"Refusing to overwrite: the folder already exists and is not empty "
-                f"({len(present)} entries: {shown}). Nothing was written.",
-                where=str(folder),
-                fix="choose another NAME or --dir, or move that folder away first "
-                    "(an existing empty folder is fine).")
+            raise ScaffoldError(msg("scaffold_folder_not_empty", count=len(present), shown=shown),
+                                where=str(folder), fix=msg("scaffold_folder_not_empty_fix"))
     written = []
     for rel, text in sorted(files.items()):
         path = folder / rel

@@ -28,6 +28,7 @@ from autograder.assignment import (
     RunSpec,
 )
 from autograder.checks import Found, lookup
+from autograder.i18n import encode
 from autograder.keyassemble import (
     BandPolicy,
     band_quantity,
@@ -46,7 +47,7 @@ from autograder.probe import keras_model, loss_name
 __all__ = [
     "Assignment", "AssignmentHooks", "BandPolicy", "BaseHooks", "Drift", "Found", "KeyParts",
     "Profile", "Progress", "Quantity", "Run", "RunSpec", "band_quantity", "band_variant", "close",
-    "curve", "degenerate_value", "drift_verdict", "epoch_callback", "exact", "first_with",
+    "curve", "degenerate_value", "drift_verdict", "encode", "epoch_callback", "exact", "first_with",
     "history_dict", "keras_model", "lookup", "loss_name", "reproduces", "silent",
 ]
 

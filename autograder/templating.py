@@ -42,7 +42,7 @@ def format_number(value: Any, digits: int = 4) -> str:
         return f"{value:.{digits}g}" if abs(value) < 1e-3 else f"{round(value, digits):g}"
     if isinstance(value, (list, tuple)):
         items = [format_number(v, digits) for v in value[:12]]
-        more = f", … ({len(value)} items)" if len(value) > 12 else ""
+        more = f", … (n = {len(value)})" if len(value) > 12 else ""  # no word: any language
         return "[" + ", ".join(items) + more + "]"
     return str(value)
 

@@ -11,6 +11,11 @@ from autograder import data
 
 REPO = Path(__file__).resolve().parents[1]
 
+# The CLI speaks $AUTOGRADER_LANG, else the assignment's language (pt for both installed ones).
+# The tests read its lines in English unless they set it (tests/test_catalogue.py reads them in pt);
+# what students read (reports, exports) does not depend on it.
+os.environ["AUTOGRADER_LANG"] = "en"
+
 
 def data_source() -> Path:
     """Where the Keras dataset files are: $AUTOGRADER_DATA, else ../shared/data beside the repo."""

@@ -197,7 +197,7 @@ def test_result_json_records_the_assignment(tmp_path: Path) -> None:
     res = cli("grade", malformed_notebook(tmp_path / "quebrado.ipynb"), "--assignment", CNN.name,
               "--key", SMOKE_KEY, "--out", out)
     assert res.exit_code == 6, res.output
-    assert "não é um JSON válido" in res.output and f"result written to {out}" in res.output
+    assert "is not valid JSON" in res.output and f"result written to {out}" in res.output
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["assignment"] == {"name": "cnn_treinamento", "version": CNN.version,
                                   "contract_sha256": CNN.contract_sha256}
@@ -217,7 +217,7 @@ def test_grade_of_a_zip_points_to_grade_batch(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["grade", str(class_zip), "--lang", "en"])
     assert res.exit_code == 2, res.output  # a usage error: this command grades one notebook
     assert "autograder grade-batch" in res.output and "turma.zip" in res.output
-    res = CliRunner().invoke(main, ["grade", str(class_zip)])
+    res = CliRunner().invoke(main, ["grade", str(class_zip)], env={"AUTOGRADER_LANG": "pt"})
     assert res.exit_code == 2 and "é um arquivo zip" in res.output
 
 
@@ -251,4 +251,4 @@ def test_the_default_key_is_the_installed_assignments_from_any_folder(tmp_path: 
 
     assert data["key"]["sha256"] == hashlib.sha256(CNN.key_path("full").read_bytes()).hexdigest()
     assert data["key"]["profile"] == "full"
-    assert "não é um JSON válido" in done.stdout and str(tmp_path) not in data["messages"][0]
+    assert "is not valid JSON" in done.stdout and str(tmp_path) not in data["messages"][0]

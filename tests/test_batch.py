@@ -38,6 +38,7 @@ from autograder.batch.runner import (
     kept_result,
     print_table,
 )
+from autograder.i18n import render
 from autograder.keymodel import key_sha256
 from autograder.naming import safe_name
 from autograder.results import RESULT_SCHEMA_VERSION, GradeResult, Student, load_result
@@ -102,7 +103,7 @@ def test_moodle_zip_with_wrapper_folder_keeps_mtimes_and_grades_newest(tmp_path:
     assert ana.path.name == "v2.ipynb"
     assert ana.origin == "turma-lista3-77.zip:download/Ana Silva_101_assignsubmission_file/v2.ipynb"
     assert kinds(found) == [("multiple_notebooks", "v1.ipynb")]
-    assert "graded the newest" in found.problems[0].message
+    assert "graded the newest" in str(found.problems[0].message)
 
 
 def test_duplicate_student_across_entries_grades_newest(tmp_path: Path) -> None:
@@ -186,15 +187,15 @@ def test_gradescope_metadata_that_is_not_yaml_costs_only_the_broken_entry() -> N
     meta = parse_gradescope_metadata(broken)
     assert sorted(meta.submitters) == ["submission_1001", "submission_1003", "submission_1004"]
     assert list(meta.malformed) == ["submission_1002"]
-    assert meta.malformed["submission_1002"].startswith("line 19: ")
+    assert str(meta.malformed["submission_1002"]).startswith("line 19: ")
     bad_date = parse_gradescope_metadata("submission_1:\n  :created_at: 2024-13-45 10:00:00\n"
                                          "submission_2:\n  :submitters:\n  - :sid: '7'\n")
     assert bad_date.submitters == {"submission_2": [{"sid": "7"}]}
     assert "month" in bad_date.malformed["submission_1"]
-    assert parse_gradescope_metadata("- a\n- b\n").malformed[""].startswith("it holds a YAML list")
+    assert str(parse_gradescope_metadata("- a\n- b\n").malformed[""]).startswith("it holds a YAML list")
     wrong = parse_gradescope_metadata("submission_1:\n  :submitters: 3\nsubmission_2: [1]\n")
-    assert wrong.malformed == {"submission_1": ":submitters: is not a list",
-                               "submission_2": "its entry is not a mapping"}
+    assert {k: str(v) for k, v in wrong.malformed.items()} == {"submission_1": ":submitters: is not a list",
+                                                              "submission_2": "its entry is not a mapping"}
 
 
 def test_gradescope_export_zip(tmp_path: Path) -> None:
@@ -244,13 +245,15 @@ def test_gradescope_malformed_metadata_is_a_problem_of_that_submission(tmp_path:
     assert [s.student.id for s in found.submissions] == ["2024001"]
     broken = [p for p in found.problems if p.path.endswith("submission_1002")]
     assert len(broken) == 1 and broken[0].kind == "unparseable_name"
-    assert "malformed (line 19" in broken[0].message and "not graded" in broken[0].message
+    said = broken[0].message
+    assert "malformed (line 19" in str(said) and "not graded" in str(said)
+    assert "malformada (linha 19" in said.text("pt") and "não corrigido" in said.text("pt")
 
     (tmp_path / "submission_metadata.yml").write_text("[not, a, mapping]\n", encoding="utf-8")
     found = discover(tmp_path)
     assert found.submissions == () and kinds(found) == [("unparseable_name", "submission_1001"),
                                                         ("unparseable_name", "submission_1002")]
-    assert all("submission_metadata.yml cannot be used" in p.message for p in found.problems)
+    assert all("submission_metadata.yml cannot be used" in str(p.message) for p in found.problems)
 
 
 def test_plain_files(tmp_path: Path) -> None:
@@ -424,8 +427,10 @@ def test_process_executor_survives_a_raising_and_a_dying_worker(batch: dict[str,
 
     rows = {r.student_id: r for r in summary.rows}
     assert rows["ana"].status == "graded" and rows["ana"].score == 70
-    assert rows["hostil"].status == "grader_error" and "ValueError" in rows["hostil"].message
-    assert rows["morto"].status == "grader_error" and "exited with code 3" in rows["morto"].message
+    assert rows["hostil"].status == "grader_error" and "ValueError" in render(rows["hostil"].message, "en")
+    said = rows["morto"].message  # the result's coded message: said in the reader's language
+    assert rows["morto"].status == "grader_error" and "exited with code 3" in render(said, "en")
+    assert "terminou com o código 3" in render(said, "pt")
     for sid in rows:
         assert load_result(batch["out"] / "results" / f"{sid}.json").student.id == sid
     assert "Traceback" in (batch["out"] / "logs" / "hostil.log").read_text()

@@ -26,12 +26,18 @@ from autograder.assignment import load_assignment
 from autograder.batch.dask_executor import DaskExecutor
 from autograder.batch.runner import grade_batch
 from autograder.gradebook import open_gradebook
+from autograder.i18n import Echo, render
 from autograder.keymodel import key_sha256
 from autograder.results import GradeResult, Student, load_result
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = REPO / "assignments" / "cnn_treinamento"
 DASK = Path(sys.executable).with_name("dask")
+
+
+def said_in(lines: list[str], lang: str = "en") -> Echo:
+    """An ``Echo`` that keeps each line it is told, said in ``lang``."""
+    return lambda m: lines.append(m.text(lang))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -218,7 +224,7 @@ def test_a_class_on_two_workers_a_worker_killed_and_a_submission_that_kills_work
     killer = threading.Thread(target=kill_a_worker_mid_batch, daemon=True)
     with open_gradebook(gradebook) as gb:
         executor = DaskExecutor(
-            assignment=a, scheduler=cluster.address, grade_fn=grader, backend="none", echo=lines.append
+            assignment=a, scheduler=cluster.address, grade_fn=grader, backend="none", echo=said_in(lines)
         )
         assert executor.slots == 2 and executor.allowed_failures == 1
         assert len(lines) == 2 and all("ready: 1 grading slot(s)" in ln for ln in lines), lines
@@ -241,8 +247,9 @@ def test_a_class_on_two_workers_a_worker_killed_and_a_submission_that_kills_work
     poison = rows["veneno"]
     assert (
         poison.status == "grader_error"
-        and "2 tries" in poison.message
-        and "allowed-failures" in poison.message
+        and "2 tries" in render(poison.message, "en")
+        and "allowed-failures" in render(poison.message, "en")
+        and "2 tentativas" in render(poison.message, "pt")
     )
     # tried at most twice, then given up (not a stalled batch): Dask counts every worker death
     # while the task ran, so the worker this test kills on purpose may have been one of them
@@ -253,7 +260,7 @@ def test_a_class_on_two_workers_a_worker_killed_and_a_submission_that_kills_work
     # resume: nothing changed, nothing graded again (the poison is retried, as a grader_error is)
     before = counts(batch["counter"])
     executor = DaskExecutor(
-        assignment=a, scheduler=cluster.address, grade_fn=grader, backend="none", echo=lines.append
+        assignment=a, scheduler=cluster.address, grade_fn=grader, backend="none", echo=said_in(lines)
     )
     again = grade_batch(batch["subs"], batch["key"], batch["out"], assignment=a, executor=executor)
     assert {r.student_id for r in again.rows if r.action == "kept"} == set(students)
@@ -302,7 +309,7 @@ def test_a_worker_without_the_datasets_says_so_in_one_line_and_leaves(
             assignment=a,
             scheduler=cluster.address,
             backend="none",
-            echo=lines.append,
+            echo=said_in(lines),
             grade_fn=SleepyGrader(str(batch["counter"]), key_sha256(batch["key"])),
         )
         summary = grade_batch(batch["subs"], batch["key"], batch["out"], assignment=a, executor=executor)

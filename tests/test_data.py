@@ -13,6 +13,7 @@ import pytest
 from autograder import data
 from autograder.assignment import Assignment, Dataset, DatasetFile, load_assignment
 from autograder.errors import DatasetError
+from autograder.i18n import Msg
 from tests.conftest import data_source
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,9 +33,9 @@ def test_install_copies_and_verifies_every_file(tmp_path: Path, cnn: Assignment)
     for f in files:
         assert data.sha256_of(cache / f.relpath) == f.sha256
     # a second install reuses what is there
-    logs: list[str] = []
+    logs: list[Msg] = []
     data.install_from(data_source(), cnn, cache=cache, log=logs.append)
-    assert logs and all(line.startswith("ok") for line in logs)
+    assert logs and all(m.id == "data_already_there" and m.text("en").startswith("ok") for m in logs)
 
 
 def test_corrupt_source_names_file_checksum_and_fix(tmp_path: Path, cnn: Assignment) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.i18n import Msg
 from autograder.results import load_result
 from tests.common import CNN, SMOKE_KEY
 
@@ -52,8 +53,9 @@ def test_example_class_killed_resumed_reported_and_exported(tmp_path: Path, kera
     (ana / "rascunho.ipynb").write_bytes((ana / "exercicios.ipynb").read_bytes())
     os.utime(ana / "rascunho.ipynb", (time.time() - 3600, time.time() - 3600))
 
-    lines: list[str] = []
-    assert run_example(CNN, out, KEY, workers=2, echo=lines.append) == 0
+    said: list[Msg] = []
+    assert run_example(CNN, out, KEY, workers=2, echo=said.append) == 0
+    assert said[0].id == "example_written" and said[-1].id == "example_done"
     for name, mtime in first.items():
         assert (results / name).stat().st_mtime_ns == mtime, f"{name} was regraded"
 

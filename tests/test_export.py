@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from autograder.errors import AutograderError
-from autograder.export import canvas, cli_export, csv_all, moodle
+from autograder.export import ExportUsageError, canvas, cli_export, csv_all, moodle
+from autograder.i18n import Msg
 from autograder.results import GradeResult, Student
 from autograder.templating import format_number
 from tests.test_report_fixtures import KEY_PATH, assignment_fixture, key_fixture, results_fixture  # noqa: F401
@@ -54,8 +55,9 @@ def test_moodle_worksheet_round_trip(results, assignment) -> None:
     assert diego[grade] == f"{results['diego'].score / 10:.2f}"  # scaled to its Maximum Grade (10)
     assert eva[grade] == "" and eva[feedback] == ""
     assert [m.participant for m in fill.matches] == ["1001", "2002", "1004"]
-    assert len(fill.unmatched_results) == 1 and "Carla Dias" in fill.unmatched_results[0]
-    assert fill.unmatched_rows == ("line 5: Participant 1005 (Eva Nunes)",)
+    assert len(fill.unmatched_results) == 1 and "Carla Dias" in str(fill.unmatched_results[0])
+    assert [str(u) for u in fill.unmatched_rows] == ["line 5: Participant 1005 (Eva Nunes)"]
+    assert fill.unmatched_rows[0].text("pt") == "linha 5: Participant 1005 (Eva Nunes)"
     assert fill.problems == ()
 
 
@@ -67,9 +69,9 @@ def test_moodle_never_guesses(results) -> None:
     foreign = dataclasses.replace(results["carla"], student=Student("1005", "Carla Dias", "", "filename"))
     twin = dataclasses.replace(results["diego"])
     fill = moodle.fill_worksheet(WORKSHEET, [confused, foreign, results["diego"], twin])
-    assert any("different rows" in u for u in fill.unmatched_results)
-    assert any("Carla Dias" in u for u in fill.unmatched_results)
-    assert any("2 results match this row" in p for p in fill.problems)
+    assert any("different rows" in str(u) for u in fill.unmatched_results)
+    assert any("Carla Dias" in str(u) for u in fill.unmatched_results)
+    assert any("2 results match this row" in str(p) for p in fill.problems)
     assert fill.matches == ()
     assert rows(fill.text) == rows(WORKSHEET)
 
@@ -82,7 +84,8 @@ def test_moodle_portuguese_worksheet_and_locked_grades(results) -> None:
     fill = moodle.fill_worksheet(sheet, [results["bruno"], results["ana"]], lang="pt")
     out = rows(fill.text)
     assert out[1][4] == f"{results['bruno'].score / 10:.2f}".replace(".", ",")
-    assert out[2][4] == "" and any("cannot be changed" in p for p in fill.problems)
+    assert out[2][4] == "" and any("cannot be changed" in str(p) for p in fill.problems)
+    assert any("não pode ser alterada no Moodle" in p.text("pt") for p in fill.problems)
 
 
 def test_moodle_rejects_a_gradebook_export() -> None:
@@ -142,7 +145,7 @@ def test_canvas_merges_into_an_export(results) -> None:
     assert [r[:-1] for r in out[1:]] == before[1:]
     assert out[1][-1] == "100.00"  # its Points Possible
     assert out[2][-1] == "100.00" and out[3][-1] == f"{results['bruno'].score:.2f}" and out[4][-1] == ""
-    assert export.unmatched_rows == ("line 5: Nunes, Eva (ID 5005)",)
+    assert [str(r) for r in export.unmatched_rows] == ["line 5: Nunes, Eva (ID 5005)"]
     assert len(export.unmatched_results) == 2  # carla and diego
 
     update = canvas.gradebook_csv([results["ana"]], assignment_name="Lab 1", assignment_id=111,
@@ -182,16 +185,20 @@ def _results_dir(tmp_path: Path, results: dict[str, GradeResult]) -> Path:
 
 def test_cli_export(tmp_path: Path, results) -> None:
     d = _results_dir(tmp_path, results)
-    lines: list[str] = []
+    lines: list[Msg] = []
     assert cli_export("csv", d, tmp_path / "all.csv", echo=lines.append) == 0
     sheet = tmp_path / "sheet.csv"
     sheet.write_text(WORKSHEET, encoding="utf-8")
     assert cli_export("moodle", d, tmp_path / "moodle", key_path=KEY_PATH, worksheet=sheet,
                       echo=lines.append) == 1  # carla has no row: reported, exit 1
-    assert any("Carla Dias" in line for line in lines)
+    assert any("Carla Dias" in str(line) for line in lines)
+    said = [line.text("pt") for line in lines]  # what the operator reads, in their language
+    assert any(line.startswith("resultados sem linha na planilha de notas (1):") for line in said), said
+    assert any("notas gravadas em" in line for line in said), said
     assert cli_export("canvas", d, tmp_path / "canvas.csv", assignment_name="Trabalho",
                       echo=lines.append) == 0
     assert cli_export("gradescope", d, tmp_path / "gs", echo=lines.append) == 0
     assert len(list((tmp_path / "gs").glob("*.results.json"))) == 4
-    with pytest.raises(ValueError, match="target"):
+    with pytest.raises(ValueError, match="target") as e:
         cli_export("blackboard", d, tmp_path / "x")
+    assert isinstance(e.value, ExportUsageError) and "blackboard" in e.value.msg.text("pt")

@@ -51,7 +51,8 @@ def test_empty_notebook_gets_zero_with_a_reason_per_exercise(tmp_path: Path, ker
     nb = tmp_path / "student.ipynb"
     nb.write_bytes(CNN.path("generated", "student.ipynb").read_bytes())
     out = tmp_path / "result.json"
-    res = CliRunner().invoke(main, ["grade", str(nb), "--key", str(KEY), "--out", str(out)])
+    res = CliRunner().invoke(main, ["grade", str(nb), "--key", str(KEY), "--out", str(out)],
+                             env={"AUTOGRADER_LANG": None})  # the CLI then speaks the assignment's language
     assert res.exit_code == 0, "a score of 0 is not a grading failure"
     for e in CNN.contract.exercises:  # progress per exercise, in the assignment's language
         assert f"{e.id}: não respondido em 0.0 s" in res.output

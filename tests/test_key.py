@@ -12,6 +12,7 @@ import pytest
 from autograder.assignment import Assignment, Run, load_assignment
 from autograder.environment import Environment, compatibility_warnings
 from autograder.errors import AssignmentError, KeyError_
+from autograder.i18n import _CATALOGUE, decode, translate
 from autograder.keyassemble import BandPolicy, assemble, band, drift_verdict, merge_intervals
 from autograder.keybuild import band_rules, plan, render_report
 from autograder.keymodel import KEY_SCHEMA_VERSION, key_from_dict, load_key
@@ -187,19 +188,51 @@ def test_committed_full_key_is_loadable_and_complete(cnn: Assignment) -> None:
     assert key.published["ex1.mean.loss_hi"] == 0.6805 and key.published["ex7.A.params"] == 369
     assert set(key.drift) == {"ex1", "ex3", "ex7", "ex8", "ex10"}
     report = path.with_name("report.md").read_text()
-    assert "| published |" in report and "2021" in report, "the assignment's intro and published values"
+    published = translate("keyreport_col_published", cnn.language)
+    assert f"| {published} |" in report and "2021" in report, "the assignment's intro and published values"
 
 
+@pytest.mark.parametrize("name", ["cnn_treinamento", "redes_densas"])
 @pytest.mark.parametrize("profile", ["full", "smoke"])
-def test_committed_keys_are_what_their_recorded_runs_assemble_to(cnn: Assignment, profile: str) -> None:
+def test_committed_keys_are_what_their_recorded_runs_assemble_to(name: str, profile: str) -> None:
     """Re-assembling the committed runs (no training) gives the committed key, report included."""
-    committed = load_key(cnn.key_path(profile))
-    key = assemble(cnn, cnn.profile(profile), _recorded_runs(cnn, profile), committed.environment,
+    a = load_assignment(REPO / "assignments" / name)
+    committed = load_key(a.key_path(profile))
+    key = assemble(a, a.profile(profile), _recorded_runs(a, profile), committed.environment,
                    committed.built_at)
     again = key_from_dict(json.loads(key.to_json()))
-    assert again == committed, f"re-assemble keys/{profile}: `autograder key build --profile {profile}`"
-    report = cnn.key_path(profile).with_name("report.md").read_text()
-    assert render_report(again, cnn.key_report_intro()) == report
+    assert again == committed, (f"re-assemble keys/{profile}: "
+                                f"`autograder key build --assignment {name} --profile {profile}`")
+    report = a.key_path(profile).with_name("report.md").read_text()
+    assert render_report(again, a.key_report_intro(a.language), a.language, messages=a.messages) == report
+
+
+@pytest.mark.parametrize("name", ["cnn_treinamento", "redes_densas"])
+def test_the_keys_sentences_are_the_assignments_messages(name: str) -> None:
+    """Each quantity's description and each summary the assignment's ``keyrules`` wrote is a coded
+    message of its ``messages.json``, in both languages with the same placeholders."""
+    a = load_assignment(REPO / "assignments" / name)
+    for profile in ("full", "smoke"):
+        key = load_key(a.key_path(profile))
+        texts = [q.description for q in key.quantities.values()]
+        texts += [d.summary for d in key.drift.values() if d.status == "reproduces"]
+        for text in texts:
+            found = decode(text, a.messages)
+            assert found is not None and found[0].startswith("key."), text
+            pt, en = a.messages["pt"][found[0]], a.messages["en"][found[0]]
+            assert pt != en and set(re.findall(r"{(\w+)}", pt)) == set(re.findall(r"{(\w+)}", en)) \
+                == set(found[1]), found[0]
+
+
+def test_a_plain_sentence_in_an_older_key_is_shown_as_it_is(cnn: Assignment) -> None:
+    import dataclasses
+
+    key = load_key(cnn.key_path("smoke"))
+    q = dataclasses.replace(key.quantities["ex3.loss_qu"], description="quadratic loss at init")
+    old = dataclasses.replace(key, quantities={**key.quantities, "ex3.loss_qu": q})
+    text = render_report(old, "", "pt", messages=cnn.messages)
+    assert "| `ex3.loss_qu` — quadratic loss at init |" in text
+    assert "| `ex3.loss_ec` — entropia cruzada categórica na inicialização |" in text
 
 
 def test_report_lists_each_distinct_band_rule(cnn: Assignment) -> None:
@@ -213,15 +246,67 @@ def test_report_lists_each_distinct_band_rule(cnn: Assignment) -> None:
     assert "ex8.test_mse.256" in text and f"({rules[0][0]})" in text
 
 
+def test_the_report_speaks_portuguese_or_english(cnn: Assignment) -> None:
+    """Every sentence of the report is the catalogue's in the language asked for; the engine's
+    English in the key (drift summaries, band rules) is rebuilt in that language, the values not."""
+    key = load_key(cnn.key_path("smoke"))
+    pt = render_report(key, cnn.key_report_intro("pt"), "pt", messages=cnn.messages)
+    en = render_report(key, cnn.key_report_intro("en"), "en", messages=cnn.messages)
+    assert pt.startswith("# Relatório do gabarito — `cnn_treinamento` 1.0.0, perfil `smoke`\n")
+    assert en.startswith("# Answer key report — `cnn_treinamento` 1.0.0, profile `smoke`\n")
+    assert "## Cada resposta oficial ainda se confirma?" in pt and "**não se confirma**" in pt
+    assert "## Does each official answer still hold?" in en and "**does not hold**" in en
+    assert ("Exercício 7: a resposta oficial (b) é sustentada por 0 de 3 execuções de hoje; os números "
+            "sustentam (a) em 3, (c) em 1; a execução determinística sustenta a.") in pt
+    assert key.drift["ex7"].summary in en, "the English is the sentence the key records"
+    assert "a execução determinística não sustenta nenhuma alternativa" in pt
+    # the assignment's sentences (messages.json): the drift of exercises 1 and 3, the descriptions
+    assert "- Exercício 1: as quatro médias reproduzem a folha com 4 casas decimais." in pt
+    assert "- Exercise 1: the four means reproduce the sheet to 4 d.p." in en
+    assert "| `ex7.A.final.loss` — modelo A: MSE de treino, última época |" in pt
+    assert "| `ex7.A.final.loss` — model A: training MSE, last epoch |" in en
+    assert "| `ex8.test_mse.256` — batch 256: MSE de teste após o treino |" in pt
+    assert "| `ex10.ResNet.momentum` — ResNet: momentum do SGD |" in pt
+    assert "model A:" not in pt and "key." not in pt and "key." not in en
+    assert "dentro de [0, 1]" in pt and "within [0, 1]" in en
+    assert cnn.key_report_intro("pt").splitlines()[0] in pt and "grading context" in en
+    prose = re.sub(r"`[^`]*`", "", pt)  # the values in backticks (variant ids...) are not prose
+    for mid in (i for i in _CATALOGUE["en"] if i.startswith("keyreport_")):
+        english = _CATALOGUE["en"][mid]
+        if "{" not in english and " " in english:  # each of its phrases
+            assert english not in prose, mid
+    for sentence in ("the official answer", "union over observed runs", "Honest degenerate",
+                     "Runs and timings", "Profile settings", "the deterministic run supports"):
+        assert sentence not in pt
+    assert "- ex8: 6 execuções; a mais lenta levou 12.4 s" in pt and "- ex1: 1 run, which took 0.8 s" in en
+    for value in ("615.858", "dead_relu_output", "`ex10_epochs=6`", "[13.48, 32.18] ∪ 615.858"):
+        assert value in pt and value in en
+
+
+def test_the_intro_is_read_in_each_language_and_falls_back(cnn: Assignment, tmp_path: Path) -> None:
+    import dataclasses
+
+    pt, en = cnn.key_report_intro("pt"), cnn.key_report_intro("en")
+    assert "contexto da correção" in pt and "grading context" in en
+    assert pt == cnn.path("key_report.md").read_text(encoding="utf-8")
+    alone = dataclasses.replace(cnn, root=tmp_path)
+    assert alone.key_report_intro("pt") == alone.key_report_intro("en") == ""
+    (tmp_path / "key_report.en.md").write_text("Only English.\n", encoding="utf-8")
+    assert alone.key_report_intro("pt") == alone.key_report_intro("en") == "Only English.\n"
+    (tmp_path / "key_report.md").write_text("Só português.\n", encoding="utf-8")
+    (tmp_path / "key_report.en.md").unlink()
+    assert alone.key_report_intro("en") == "Só português.\n"
+
+
 def test_cli_key_report_includes_the_assignments_intro(cnn: Assignment) -> None:
     from click.testing import CliRunner
 
     from autograder.cli import main
 
     result = CliRunner().invoke(main, ["key", "report", str(cnn.key_path("smoke")),
-                                       "--assignment", str(cnn.root)])
+                                       "--assignment", str(cnn.root)], env={"AUTOGRADER_LANG": "en"})
     assert result.exit_code == 0, result.output
-    assert cnn.key_report_intro().splitlines()[0] in result.output
+    assert cnn.key_report_intro("en").splitlines()[0] in result.output
     assert "Does each official answer still hold?" in result.output
 
 
@@ -232,7 +317,7 @@ def test_smoke_key_build_end_to_end_and_resume(tmp_path: Path, keras_home: Path,
 
     log: list[str] = []
     runs = {"ex7": 1, "ex8": 1, "ex10": 1}
-    key = build(cnn, "smoke", tmp_path, sheet_runs=runs, progress=log.append)
+    key = build(cnn, "smoke", tmp_path, sheet_runs=runs, progress=lambda m: log.append(m.text("en")))
     # 5 deterministic + 3 sheet-seeded + 3 variants + 2 in the notebook
     started = [line for line in log if re.fullmatch(r"\[\d+/\d+\] [\w-]+: running", line)]
     assert len(started) == 13, started
@@ -249,7 +334,7 @@ def test_smoke_key_build_end_to_end_and_resume(tmp_path: Path, keras_home: Path,
     assert key.environment.tensorflow != "not installed"
     assert key.assignment == cnn.identity()
     report = (tmp_path / "report.md").read_text()
-    assert "Does each official answer still hold?" in report and "0.6805" in report
+    assert "Cada resposta oficial ainda se confirma?" in report and "0.6805" in report  # the assignment's pt
     on_disk = load_key(tmp_path / "key.json")
     assert on_disk.quantity("ex3.loss_ec").value == 1.6093879136840585
     assert "[progress]" not in (tmp_path / "runs" / "ex10-sheet-0.log").read_text()
@@ -257,7 +342,7 @@ def test_smoke_key_build_end_to_end_and_resume(tmp_path: Path, keras_home: Path,
     # interrupted build: one run lost; re-running redoes only that one
     (tmp_path / "runs" / "ex8-sheet-0.json").unlink()
     log.clear()
-    build(cnn, "smoke", tmp_path, sheet_runs=runs, progress=log.append)
+    build(cnn, "smoke", tmp_path, sheet_runs=runs, progress=lambda m: log.append(m.text("en")))
     assert [line for line in log if line.endswith(": running")] == ["[7/13] ex8-sheet-0: running"]
     assert sum("already done" in line for line in log) == 12
     assert json.loads((tmp_path / "key.json").read_text())["runs"]["ex8"] == 5  # + variants, 2 notebook

@@ -12,7 +12,7 @@ import pytest
 
 from autograder import plots, report
 from autograder.assignment import Assignment
-from autograder.i18n import encode
+from autograder.i18n import Msg, encode
 from autograder.keymodel import AnswerKey
 from autograder.results import RESULT_SCHEMA_VERSION, GradeResult, Student
 from tests.common import CNN
@@ -224,7 +224,7 @@ def test_render_reports_is_robust(tmp_path: Path, results, key, assignment) -> N
     (src / "other.json").write_text(json.dumps({"hello": 1}), encoding="utf-8")
     future = {**results["diego"].to_dict(), "schema_version": RESULT_SCHEMA_VERSION + 1}
     (src / "future.json").write_text(json.dumps(future), encoding="utf-8")
-    warnings: list[str] = []
+    warnings: list[Msg] = []
     written = report.render_reports(src, KEY_PATH, tmp_path / "out", lang="en", reveal="never",
                                     due=None, assignment=assignment, warn=warnings.append)
     names = {p.relative_to(tmp_path / "out").as_posix() for p in written}
@@ -233,6 +233,7 @@ def test_render_reports_is_robust(tmp_path: Path, results, key, assignment) -> N
     assert "1001_files/ex7_A.png" in names and "class_summary_files/histogram.png" in names
     assert {"class_summary.html", "class_summary.md"} <= names
     assert len(warnings) == 4  # broken, other, future, and the duplicate id
+    assert [m.id for m in warnings].count("report_skipped") == 3
     summary = (tmp_path / "out" / "class_summary.html").read_text(encoding="utf-8")
     assert "broken.json" in summary and "other.json: not a grading result" in summary
     assert "future.json" in summary and "5 submissions read." in summary
@@ -243,13 +244,17 @@ def test_cli_report_exit_code(tmp_path: Path, results) -> None:
     src = tmp_path / "results"
     src.mkdir()
     (src / "ana.json").write_text(results["ana"].to_json(), encoding="utf-8")
-    lines: list[str] = []
-    assert report.cli_report(src, KEY_PATH, tmp_path / "out", echo=lines.append) == 0
+    said: list[Msg] = []
+    assert report.cli_report(src, KEY_PATH, tmp_path / "out", echo=said.append) == 0
     (src / "bad.json").write_text("[]", encoding="utf-8")
-    assert report.cli_report(src, KEY_PATH, tmp_path / "out", echo=lines.append) == report.CORRUPT_RESULT_EXIT
+    assert report.cli_report(src, KEY_PATH, tmp_path / "out", echo=said.append) == report.CORRUPT_RESULT_EXIT
+    lines = [m.text("en") for m in said]
     assert "error: result file not read: bad.json: not a grading result" in lines
-    with pytest.raises(ValueError, match="due date"):
-        report.cli_report(src, KEY_PATH, tmp_path / "out", reveal="after_due", echo=lines.append)
+    assert "erro: arquivo de resultado não lido: bad.json: não é um resultado de correção" in \
+        [m.text("pt") for m in said]
+    with pytest.raises(ValueError, match="due date") as err:
+        report.cli_report(src, KEY_PATH, tmp_path / "out", reveal="after_due", echo=said.append)
+    assert "data de entrega" in err.value.msg.text("pt")  # type: ignore[attr-defined]
 
 
 # ---- 7. feedback in one language, readable ----------------------------------------------------------

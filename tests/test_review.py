@@ -22,6 +22,7 @@ with warnings.catch_warnings():  # starlette would rather have httpx2; httpx is 
     from starlette.testclient import TestClient
 
 from autograder.gradebook import Gradebook, open_gradebook
+from autograder.i18n import translate
 from autograder.review import views
 from autograder.review.app import create_app
 from autograder.review.auth import Reviewers
@@ -329,7 +330,9 @@ def test_a_regrade_without_the_notebook_fails_and_says_why(tmp_path: Path) -> No
         assert (
             status is not None
             and status.state == "failed"
-            and "does not hold this notebook" in status.message
+            and "does not hold this notebook" in str(status.message)
+            and "não guarda este caderno"
+            in translate("review_regrade_failed_because", "pt", reason=status.message)
         )
         assert len(gb.history("1001", CNN.name).attempts) == 1
     finally:

@@ -114,8 +114,10 @@ def test_a_missing_datasets_folder_is_named_without_naming_any_dataset(tmp_path:
     sb = Sandbox(LIMITS, datasets_dir=tmp_path / "missing", backend="none")
     with pytest.raises(AutograderError) as raised:
         sb.start()
-    assert str(tmp_path / "missing") in raised.value.what
-    assert raised.value.fix.startswith("pass the datasets folder")
+    assert str(tmp_path / "missing") in str(raised.value.what)
+    assert str(raised.value.fix).startswith("pass the datasets folder")
+    said = raised.value.message("pt")
+    assert said.startswith(f"A pasta de conjuntos de dados {tmp_path / 'missing'} não existe.")
     assert ".npz" not in raised.value.message() and "mnist" not in raised.value.message()
     sb.close()
 

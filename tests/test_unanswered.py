@@ -72,8 +72,10 @@ def test_build_refuses_an_undeclared_dependency_between_exercises() -> None:
     assert undeclared_needs(cells, CONTRACT) == []
     without = tuple(c for c in cells if c.id != "ex8-given-1")
     problems = undeclared_needs(without, CONTRACT)
-    assert len(problems) == 1 and problems[0].startswith("ex8 uses keras, np, x_test, x_train")
-    assert 'add "needs": ["ex7"] to ex8' in problems[0]
+    assert len(problems) == 1 and problems[0].id == "authoring_undeclared_need"
+    assert problems[0].text("en").startswith("ex8 uses keras, np, x_test, x_train")
+    assert 'add "needs": ["ex7"] to ex8' in problems[0].text("en")
+    assert 'acrescente "needs": ["ex7"] a ex8' in problems[0].text("pt")
 
 
 @pytest.mark.kernel

@@ -18,10 +18,15 @@ anywhere), within max(1e-4·v, 1e-3) (float32 sums).
 
 Exercise 8's bands also take the ``notebook`` runs: the solution notebook seeded as the sheet
 says, run by the grader itself after the notebook's earlier cells (the grading context).
+
+The sentences the key keeps (each quantity's description, the summaries of the verdicts of
+exercises 1 and 3) are this sheet's ``messages.json`` messages (``key.*``, ``key.drift.*``), kept
+coded (``said``): the reports say them in the reader's language.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -43,6 +48,7 @@ from autograder.sdk import (
     loss_name,
     reproduces,
 )
+from autograder.sdk import encode as said  # a coded sentence of messages.json (the report renders it)
 
 MSE_POLICY = BandPolicy(rel=0.35, abs=2.0, lower=0.0)
 MAE_POLICY = BandPolicy(rel=0.25, abs=0.5, lower=0.0)
@@ -54,6 +60,12 @@ POLICIES = {"MSE": MSE_POLICY, "MAE": MAE_POLICY, "cross-entropy": CE_POLICY, "a
 # ex3's exact values: -log(0.2 + 1e-5) and 4·0.2² + 0.8², summed over the vector
 EX3_LOSS_EC = 1.6093879136840585
 EX3_LOSS_QU = 0.8
+
+
+def _reproduces(exercise: int, official: str, ok: bool, summary: str) -> Drift:
+    """``reproduces``, its summary the whole coded sentence of ``messages.json`` (exercise
+    number included)."""
+    return dataclasses.replace(reproduces(exercise, official, ok, ""), summary=summary)
 
 
 def _deterministic(runs: Sequence[Run]) -> Run:
@@ -89,18 +101,19 @@ def ex1_quantities(run: Run) -> list[Quantity]:
     y_hat_variants = {"accepted:default_tolerance": var["default_tolerance"]["y_hat"]}
     y_hat_variants.update({v: var[v]["y_hat"] for v in ("predict_instead_of_proba", "proba_of_class_0")
                            if v in var})
-    qs = [close("ex1.y_hat", "P(y=1) from the logistic regression, per instance",
+    qs = [close("ex1.y_hat", said("key.ex1.y_hat"),
                 ref["y_hat"], 0.0, 1e-3, src, y_hat_variants)]
     for name, values in ref["per_instance"].items():
         variants = {v: var[v]["per_instance"][name] for v in _EX1_LOSS_VARIANTS[name]
                     if name in var.get(v, {}).get("per_instance", {})}
-        qs.append(close(f"ex1.{name}", f"per-instance {name}", values, 0.0, 1e-3, src, variants))
+        qs.append(close(f"ex1.{name}", said("key.ex1.per_instance", loss=name), values, 0.0, 1e-3,
+                        src, variants))
         mean_variants = {}
         if name == "loss_hi":
             mean_variants["hinge_01_labels"] = var["hinge_01_labels"]["means"]["loss_hi"]
-        qs.append(close(f"ex1.mean.{name}", f"mean {name}", ref["means"][name], 0.0, 5e-4, src,
-                        mean_variants))
-    qs.append(exact("ex1.order", "losses ordered from smallest to largest mean",
+        qs.append(close(f"ex1.mean.{name}", said("key.ex1.mean", loss=name), ref["means"][name], 0.0,
+                        5e-4, src, mean_variants))
+    qs.append(exact("ex1.order", said("key.ex1.order"),
                     ref["order_smallest_first"], src))
     return qs
 
@@ -112,20 +125,21 @@ def ex3_quantities(run: Run) -> list[Quantity]:
           "binary_cross_entropy_terms")
     qu = ("mean_instead_of_sum", "quadratic_true_class_only")
     return [
-        close("ex3.loss_ec", "categorical cross-entropy at initialisation", ref["loss_ec"], 0.0,
+        close("ex3.loss_ec", said("key.ex3.loss_ec"), ref["loss_ec"], 0.0,
               1e-3, src, {v: var[v.removeprefix("accepted:")]["loss_ec"] for v in ec
                           if "loss_ec" in var.get(v.removeprefix("accepted:"), {})}),
-        close("ex3.loss_qu", "quadratic loss at initialisation", ref["loss_qu"], 0.0, 1e-3, src,
+        close("ex3.loss_qu", said("key.ex3.loss_qu"), ref["loss_qu"], 0.0, 1e-3, src,
               {v: var[v]["loss_qu"] for v in qu if "loss_qu" in var.get(v, {})}),
     ]
 
 
-# metric -> (description, policy, the constant-zero predictor's value on the evaluated set)
+# metric -> (policy, the constant-zero predictor's value on the evaluated set); the description
+# is messages.json's ``key.ex7.final.<metric>``
 _EX7_METRICS = {
-    "loss": ("training MSE, last epoch", MSE_POLICY, "train_mse"),
-    "mae": ("training MAE, last epoch", MAE_POLICY, "train_mae"),
-    "val_loss": ("validation (test) MSE, last epoch", MSE_POLICY, "test_mse"),
-    "val_mae": ("validation (test) MAE, last epoch", MAE_POLICY, "test_mae"),
+    "loss": (MSE_POLICY, "train_mse"),
+    "mae": (MAE_POLICY, "train_mae"),
+    "val_loss": (MSE_POLICY, "test_mse"),
+    "val_mae": (MAE_POLICY, "test_mae"),
 }
 
 
@@ -166,43 +180,43 @@ def ex7_quantities(all_runs: Sequence[Run]) -> list[Quantity]:
     nets = var.get("networks", {})
     qs: list[Quantity] = []
     for model in ("A", "B"):
-        for metric, (desc, policy, zero_name) in _EX7_METRICS.items():
+        for metric, (policy, zero_name) in _EX7_METRICS.items():
             qs.append(band_quantity(
-                f"ex7.{model}.final.{metric}", f"model {model}: {desc}", "", runs,
+                f"ex7.{model}.final.{metric}", said(f"key.ex7.final.{metric}", model=model), "", runs,
                 lambda d, m=model, k=metric: d[m]["final"][k],
                 lambda d, m=model: d[m]["dead_output"], policy, src,
                 degenerate=_dead(zero, zero_name)))
         det = _deterministic(runs).data[model]
-        qs.append(exact(f"ex7.{model}.params", f"model {model}: parameters", det["params"], src,
+        qs.append(exact(f"ex7.{model}.params", said("key.ex7.params", model=model), det["params"], src,
                         variants={k: v["params"] for k, v in nets.items() if v["params"] != det["params"]}))
-        qs.append(exact(f"ex7.{model}.epochs", f"model {model}: epochs",
+        qs.append(exact(f"ex7.{model}.epochs", said("key.ex7.epochs", model=model),
                         len(det["history"]["loss"]), src))
         summary = first_with(runs, "model", model)
         if summary:
             opt = summary.get("optimizer") or {}
-            qs.append(exact(f"ex7.{model}.optimizer_class", f"model {model}: optimizer",
+            qs.append(exact(f"ex7.{model}.optimizer_class", said("key.ex7.optimizer_class", model=model),
                             opt.get("class"), src))
-            qs.append(exact(f"ex7.{model}.layers", f"model {model}: layers", _layers(summary), src,
+            qs.append(exact(f"ex7.{model}.layers", said("key.ex7.layers", model=model), _layers(summary),
+                            src,
                             variants={k: _layers(v) for k, v in nets.items()}))
-            qs += _loss(f"ex7.{model}.loss_function", f"model {model}: loss compiled with", summary,
-                        src)
+            qs += _loss(f"ex7.{model}.loss_function", said("key.ex7.loss_function", model=model),
+                        summary, src)
     det_b = _deterministic(runs).data["B"]["history"]
-    qs.append(close("ex7.B.learning_rate", "model B: learning rate per epoch (scheduler)",
+    qs.append(close("ex7.B.learning_rate", said("key.ex7.learning_rate_scheduler", model="B"),
                     det_b.get("learning_rate"), 1e-4, 1e-6, src,
                     {k: v for k, v in var.get("learning_rate", {}).items()
                      if v != det_b.get("learning_rate")}))
-    qs.append(close("ex7.A.learning_rate", "model A: learning rate (Adam default)", 0.001,
+    qs.append(close("ex7.A.learning_rate", said("key.ex7.learning_rate_adam", model="A"), 0.001,
                     1e-4, 1e-7, src, {"learning_rate_of_model_b": 0.02}))
     fp = first_with(runs, "x_test_mean", "data")
     if fp is not None:
         data = [r for r in runs if "data" in r.data][0].data["data"]
         norm = var.get("normalisation", {})
-        qs.append(close("ex7.data.x_train_col_mean", "training features after z-score: column means",
+        qs.append(close("ex7.data.x_train_col_mean", said("key.ex7.data.x_train_col_mean"),
                         data["x_train_mean"], 0.0, 1e-3, src,
                         {"not_normalised": data["variants"]["not_normalised"]["x_train_mean"],
                          **{k: v["x_train_mean"] for k, v in norm.items()}}))
-        qs.append(close("ex7.data.x_test_col_mean",
-                        "test features normalised with the TRAINING mean/std: column means",
+        qs.append(close("ex7.data.x_test_col_mean", said("key.ex7.data.x_test_col_mean"),
                         data["x_test_mean"], 0.0, 1e-3, src,
                         {"normalised_with_test_statistics":
                              data["variants"]["normalised_with_test_statistics"]["x_test_mean"],
@@ -228,18 +242,18 @@ def ex8_quantities(all_runs: Sequence[Run]) -> list[Quantity]:
     zero = var.get("zero_predictor", {})
     runs = [notebook_as_run(r, zero) if r.seeding == "notebook" else r for r in _training(all_runs)]
     det = _deterministic(runs).data
-    qs = [exact("ex8.epochs", "epochs per batch size, int(log2(512*batch))",
+    qs = [exact("ex8.epochs", said("key.ex8.epochs"),
                 {b: v["epochs"] for b, v in det["by_batch"].items()}, src,
                 variants=dict(var.get("epochs", {}))),
-          exact("ex8.ranking", "two best and two worst batch sizes (deterministic run)",
+          exact("ex8.ranking", said("key.ex8.ranking"),
                 {"best": det["ranking"]["best"], "worst": det["ranking"]["worst"]}, src)]
-    qs += _loss("ex8.loss_function", "the loop's models: loss compiled with",
+    qs += _loss("ex8.loss_function", said("key.ex8.loss_function"),
                 next((v["model"] for v in det["by_batch"].values() if isinstance(v.get("model"), Mapping)),
                      None), src)
     lr = var.get("final_learning_rate", {})
     if lr:
-        qs.append(close("ex8.learning_rate", "the last model's learning rate after training "
-                        "(the scheduler's last value)", lr["reference"], 1e-3, 1e-6, src,
+        qs.append(close("ex8.learning_rate", said("key.ex8.learning_rate"), lr["reference"], 1e-3,
+                        1e-6, src,
                         {k: v for k, v in lr.items() if k != "reference"}))
     reference_runs = [r for r in runs if r.seeding in ("deterministic", "sheet")]
     for b in det["by_batch"]:
@@ -255,7 +269,7 @@ def ex8_quantities(all_runs: Sequence[Run]) -> list[Quantity]:
         if train:
             variants["test_metrics_on_training_data"] = band_variant(train, MSE_POLICY)
         qs.append(band_quantity(
-            f"ex8.test_mse.{b}", f"batch {b}: test MSE after training", "",
+            f"ex8.test_mse.{b}", said("key.ex8.test_mse", batch=b), "",
             [r for r in runs if b in r.data["by_batch"]],
             lambda d, b=b: d["by_batch"][b]["test_mse"],
             lambda d, b=b: d["by_batch"][b]["dead_output"], MSE_POLICY, src,
@@ -263,12 +277,9 @@ def ex8_quantities(all_runs: Sequence[Run]) -> list[Quantity]:
     return qs
 
 
-_EX10_METRICS = {
-    "train_loss": ("loss on the training images", CE_POLICY),
-    "train_accuracy": ("accuracy on the training images", ACC_POLICY),
-    "test_loss": ("loss on the test images", CE_POLICY),
-    "test_accuracy": ("accuracy on the test images", ACC_POLICY),
-}
+# metric -> policy; the description is messages.json's ``key.ex10.<metric>``
+_EX10_METRICS = {"train_loss": CE_POLICY, "train_accuracy": ACC_POLICY, "test_loss": CE_POLICY,
+                 "test_accuracy": ACC_POLICY}
 
 
 # Fashion-MNIST has 10 classes: chance is an accuracy of 0.1 and a cross-entropy of ln 10 ≈ 2.3.
@@ -284,40 +295,44 @@ def ex10_quantities(all_runs: Sequence[Run]) -> list[Quantity]:
     nets = {k: v for k, v in var.get("networks", {}).items() if isinstance(v, dict)}
     det = _deterministic(runs).data
     qs = [
-        exact("ex10.train_images", "number of training images", det["data"]["train_images"], src),
-        close("ex10.x_max", "largest pixel value after preprocessing", det["data"]["x_max"], 0.0,
-              1e-6, src, {"not_divided_by_255": 255.0}),
+        exact("ex10.train_images", said("key.ex10.train_images"), det["data"]["train_images"], src),
+        close("ex10.x_max", said("key.ex10.x_max"), det["data"]["x_max"], 0.0, 1e-6, src,
+              {"not_divided_by_255": 255.0}),
     ]
     for name in ("Inception", "ResNet"):
-        qs.append(exact(f"ex10.{name}.params", f"{name}: parameters", det[name]["params"], src,
+        qs.append(exact(f"ex10.{name}.params", said("key.ex10.params", name=name), det[name]["params"],
+                        src,
                         variants={k: v["params"] for k, v in nets.items()
                                   if name == "ResNet" and v.get("params") != det[name]["params"]}))
-        qs.append(exact(f"ex10.{name}.epochs", f"{name}: epochs", len(det[name]["history"]["loss"]),
-                        src))
-        for metric, (desc, policy) in _EX10_METRICS.items():
+        qs.append(exact(f"ex10.{name}.epochs", said("key.ex10.epochs", name=name),
+                        len(det[name]["history"]["loss"]), src))
+        for metric, policy in _EX10_METRICS.items():
             qs.append(band_quantity(
-                f"ex10.{name}.{metric}", f"{name}: {desc}", "", runs,
+                f"ex10.{name}.{metric}", said(f"key.ex10.{metric}", name=name), "", runs,
                 lambda d, n=name, m=metric: d[n][m], lambda d: False, policy, src,
                 variants=_EX10_WRONG[metric.split("_")[1]]))
         steps = first_with(runs, "steps", name)
         if steps:
             batch = det.get("profile_settings", {}).get("ex10_batch_size", 64)
             all_images = var.get("steps", {}).get("trained_on_all_images", math.ceil(60000 / batch))
-            qs.append(exact(f"ex10.{name}.steps", f"{name}: batches per epoch", steps, src,
+            qs.append(exact(f"ex10.{name}.steps", said("key.ex10.steps", name=name), steps, src,
                             variants={"trained_on_all_images": all_images}))
         summary = first_with(runs, "model", name)
         if summary:
-            qs += _loss(f"ex10.{name}.loss_function", f"{name}: loss compiled with", summary, src)
-            qs.append(exact(f"ex10.{name}.layers", f"{name}: layers", _conv_layers(summary), src,
+            qs += _loss(f"ex10.{name}.loss_function", said("key.ex10.loss_function", name=name),
+                        summary, src)
+            qs.append(exact(f"ex10.{name}.layers", said("key.ex10.layers", name=name),
+                            _conv_layers(summary), src,
                             variants={k: _conv_layers(v) for k, v in nets.items()
                                       if name == "ResNet" and "layers" in v}))
         if summary and summary.get("optimizer"):
             opt = summary["optimizer"]
-            qs.append(exact(f"ex10.{name}.optimizer_class", f"{name}: optimizer", opt["class"], src))
-            qs.append(close(f"ex10.{name}.learning_rate", f"{name}: SGD learning rate",
+            qs.append(exact(f"ex10.{name}.optimizer_class", said("key.ex10.optimizer_class", name=name),
+                            opt["class"], src))
+            qs.append(close(f"ex10.{name}.learning_rate", said("key.ex10.learning_rate", name=name),
                             opt["learning_rate"], 1e-4, 0.0, src))
-            qs.append(close(f"ex10.{name}.momentum", f"{name}: SGD momentum", opt["momentum"],
-                            1e-4, 0.0, src))
+            qs.append(close(f"ex10.{name}.momentum", said("key.ex10.momentum", name=name),
+                            opt["momentum"], 1e-4, 0.0, src))
     return qs
 
 
@@ -326,12 +341,12 @@ def curve_quantities(exercise: str, all_runs: Sequence[Run]) -> list[Quantity]:
     use; ``final`` names the band the last epoch is checked against."""
     runs = [r for r in all_runs if r.seeding in ("deterministic", "sheet")]
     if exercise == "ex7":
-        return [curve(f"ex7.{m}.curve.{k}", f"model {m}: {k} per epoch", runs,
+        return [curve(f"ex7.{m}.curve.{k}", said("key.ex7.curve", model=m, metric=k), runs,
                       lambda d, m=m, k=k: d[m]["history"][k], "reference/ex07_adam_decay.py",
                       MSE_POLICY, lambda d, m=m: d[m]["dead_output"], f"ex7.{m}.final.{k}")
                 for m in ("A", "B") for k in ("loss", "val_loss")]
     if exercise == "ex10":
-        return [curve(f"ex10.{n}.curve.loss", f"{n}: training loss per epoch", runs,
+        return [curve(f"ex10.{n}.curve.loss", said("key.ex10.curve.loss", name=n), runs,
                       lambda d, n=n: d[n]["history"]["loss"], "reference/ex10_inception_resnet.py",
                       CE_POLICY, None, f"ex10.{n}.train_loss")
                 for n in ("Inception", "ResNet")]
@@ -397,16 +412,14 @@ def assemble(answers: Mapping[str, Any], runs: Sequence[Run]) -> KeyParts:
         means = by_ex["ex1"][0].data["reference"]["means"]
         sheet = answers["sheet_2021"]["1"]["means"]
         ok = all(round(means[k], 4) == round(v, 4) for k, v in sheet.items())
-        drift["ex1"] = reproduces(1, letters["1"]["letter"], ok,
-                                  "the four means reproduce the sheet to 4 d.p." if ok else
-                                  "the four means do NOT reproduce the sheet to 4 d.p.")
+        drift["ex1"] = _reproduces(1, letters["1"]["letter"], ok,
+                                   said("key.drift.ex1_reproduces" if ok else "key.drift.ex1_differs"))
     if "ex3" in by_ex:
         quantities += ex3_quantities(by_ex["ex3"][0])
         ref = by_ex["ex3"][0].data["reference"]
         ok = abs(ref["loss_ec"] - EX3_LOSS_EC) < 1e-12 and abs(ref["loss_qu"] - EX3_LOSS_QU) < 1e-12
-        drift["ex3"] = reproduces(3, letters["3"]["letter"], ok,
-                                  "CE = 1.6094 and quadratic = 0.8 reproduce exactly." if ok else
-                                  "the values do NOT reproduce the sheet.")
+        drift["ex3"] = _reproduces(3, letters["3"]["letter"], ok,
+                                   said("key.drift.ex3_reproduces" if ok else "key.drift.ex3_differs"))
     if "ex7" in by_ex:
         quantities += ex7_quantities(by_ex["ex7"]) + curve_quantities("ex7", by_ex["ex7"])
         drift["ex7"] = drift_verdict(7, letters["7"]["letter"], _reference_runs(by_ex["ex7"]))

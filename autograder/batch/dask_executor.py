@@ -33,7 +33,8 @@ from typing import Any
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from autograder.batch.executors import _death
-from autograder.batch.jobs import GradeFn, Job, Outcome, record_error
+from autograder.batch.jobs import GradeFn, Job, Outcome, failed, record_error
+from autograder.i18n import Echo, Msg, msg
 
 # ----------------------------------------------------------------------------- Dask distributed
 
@@ -47,39 +48,88 @@ def _one_line(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class OneLine(Msg):
+    """A ``Msg`` said on one line whatever it holds (a worker's line may carry a list)."""
+
+    def text(self, lang: str = "en") -> str:
+        return _one_line(super().text(lang))
+
+
+def to_plain(value: Any) -> Any:
+    """A ``Msg`` (its parameters too) as plain data that Dask's events and pickle carry."""
+    if isinstance(value, Msg):
+        return {"__msg__": value.id, "params": {k: to_plain(v) for k, v in value.params.items()}}
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
+
+
+def from_plain(value: Any) -> Any:
+    """The inverse of ``to_plain``: a ``Msg`` again, said on one line (``OneLine``)."""
+    if isinstance(value, dict) and "__msg__" in value:
+        params = dict(value.get("params", {}))
+        return OneLine(str(value["__msg__"]), {k: from_plain(v) for k, v in params.items()})
+    return value
+
+
+def _joined(items: list[Msg], joiner: str) -> Msg:
+    """``items`` said one after the other (``batch_join_comma``, ``batch_join_semicolon``)."""
+    out = items[0]
+    for item in items[1:]:
+        out = msg(joiner, first=out, next=item)
+    return out
+
+
+@dataclass(frozen=True)
 class WorkerCheck:
     """What one Dask worker found before taking work: can it grade this assignment, and how."""
 
     ready: bool
-    line: str  # one line for the TA: how it will grade, or why it cannot
+    said: dict[str, Any]  # one line for the TA, how it will grade or why it cannot: a Msg as ``to_plain``
     assignment_root: str = ""
     datasets_dir: str = ""
     slots: int = 0
+
+    @property
+    def message(self) -> Msg:
+        found = from_plain(self.said)
+        return found if isinstance(found, Msg) else msg("batch_worker_unknown")
+
+    @property
+    def line(self) -> str:
+        """The line in English (the worker's own log: a worker knows no operator's language)."""
+        return self.message.text("en")
+
+
+def _check(ready: bool, said: Msg, root: str = "", datasets: str = "", slots: int = 0) -> WorkerCheck:
+    return WorkerCheck(ready, to_plain(said), root, datasets, slots)
 
 
 def check_worker(assignment_path: str, assignment_name: str, contract_sha256: str, backend: str,
                  grader_version: str, nthreads: int = 1, memory_limit: int | None = None) -> WorkerCheck:
     """On a worker: the grader version, the assignment (its folder, else installed by name, with the
     same contract), the datasets in the Keras cache (verified) and, unless ``backend`` is "none",
-    bubblewrap. Never raises: a problem is the check's ``line``."""
+    bubblewrap. Never raises: a problem is the check's ``message``."""
     from autograder import __version__, data
     from autograder.assignment import load_assignment
     from autograder.errors import AutograderError
 
     if __version__ != grader_version:
-        return WorkerCheck(False, f"grader version {__version__} here, the batch needs {grader_version}: "
-                                  f"install the same dl-autograder on every worker")
+        return _check(False, msg("batch_worker_version", here=__version__, needs=grader_version))
     try:
         spec = assignment_path if Path(assignment_path).is_dir() else assignment_name
         assignment = load_assignment(spec)
         if assignment.contract_sha256 != contract_sha256:
-            return WorkerCheck(False, f"the assignment {assignment_name!r} here ({assignment.root}) has "
-                                      f"another contract (sha256 {assignment.contract_sha256[:12]}…, the "
-                                      f"batch's is {contract_sha256[:12]}…): install the same version")
+            return _check(False, msg("batch_worker_contract", assignment=repr(assignment_name),
+                                     root=str(assignment.root), here=assignment.contract_sha256[:12],
+                                     batch=contract_sha256[:12]))
         datasets = data.verify_cache(assignment.datasets)
     except AutograderError as exc:
-        return WorkerCheck(False, _one_line(exc.message()))
-    notes = []
+        said: Msg = exc.what
+        if exc.where:
+            said = msg("batch_worker_error_where", error=said, where=exc.where)
+        if exc.fix is not None:
+            said = msg("batch_worker_error_fix", error=said, fix=exc.fix)
+        return _check(False, said)
+    notes: list[Msg] = []
     if backend != "none":
         import shutil as _shutil
 
@@ -87,23 +137,19 @@ def check_worker(assignment_path: str, assignment_name: str, contract_sha256: st
 
         problem = bubblewrap_problem(_shutil.which("bwrap"), hasattr(os, "geteuid") and os.geteuid() == 0)
         if problem is not None and backend == "bubblewrap":
-            return WorkerCheck(False, f"bubblewrap cannot run here ({_one_line(problem)}) and the batch "
-                                      f"asks for --backend bubblewrap: install bubblewrap (apt-get install "
-                                      f"bubblewrap) or allow user namespaces")
-        notes.append("bubblewrap" if problem is None else
-                     f"NO ISOLATION: bubblewrap cannot run here ({_one_line(problem)[:160]}); results say "
-                     f"what was not enforced")
+            return _check(False, msg("batch_worker_no_bubblewrap", problem=_one_line(problem)))
+        notes.append(msg("batch_worker_bubblewrap") if problem is None else
+                     msg("batch_worker_no_isolation", problem=_one_line(problem)[:160]))
     else:
-        notes.append("no isolation (--backend none)")
+        notes.append(msg("batch_worker_backend_none"))
     slots = max(1, nthreads)
     if memory_limit:
         by_memory = max(1, memory_limit // GRADING_MEMORY_BYTES)
         if by_memory < slots:
-            notes.append(f"WARNING: {nthreads} threads but memory for {by_memory} grading(s) "
-                         f"(~1.5 GB each): start it with --nthreads {by_memory}")
-    line = (f"ready: {slots} grading slot(s), {assignment.name} {assignment.version}, datasets verified in "
-            f"{datasets}, " + ", ".join(notes))
-    return WorkerCheck(True, line, str(assignment.root), str(datasets), slots)
+            notes.append(msg("batch_worker_memory", nthreads=nthreads, slots=by_memory))
+    said = msg("batch_worker_ready", slots=slots, assignment=assignment.name, version=assignment.version,
+               datasets=str(datasets), notes=_joined(notes, "batch_join_comma"))
+    return _check(True, said, str(assignment.root), str(datasets), slots)
 
 
 class GraderWorkerPlugin(WorkerPlugin):
@@ -131,16 +177,16 @@ class GraderWorkerPlugin(WorkerPlugin):
         logger = logging.getLogger("autograder.worker")
         (logger.info if check.ready else logger.error)("dl-autograder: %s", check.line)
         worker.log_event(DASK_TOPIC, {"plugin": self.name, "worker": worker.address, "ready": check.ready,
-                                      "line": check.line})
+                                      "line": check.line, "said": check.said})
         if not check.ready:  # after this registration has answered: leave the cluster, nanny included
             reason = f"dl-autograder: {check.line}"
             asyncio.get_running_loop().call_later(
                 0.5, lambda: asyncio.ensure_future(worker.close(nanny=True, reason=reason)))
 
 
-def _worker_check_of(dask_worker: Any, plugin: str) -> tuple[bool, str, int] | None:
+def _worker_check_of(dask_worker: Any, plugin: str) -> tuple[bool, dict[str, Any], int] | None:
     check = getattr(dask_worker.plugins.get(plugin), "check", None)
-    return (check.ready, check.line, check.slots) if isinstance(check, WorkerCheck) else None
+    return (check.ready, check.said, check.slots) if isinstance(check, WorkerCheck) else None
 
 
 def _allowed_failures(dask_scheduler: Any) -> int:
@@ -200,7 +246,7 @@ def _grade_on_worker(job: Job, notebook: bytes, key: bytes, plugin: str,
             proc.communicate(pickle.dumps((local, grade_fn, os.getpid(), str(answer_path))))
         seconds = time.monotonic() - started
         kind, payload = (pickle.loads(answer_path.read_bytes()) if answer_path.is_file()
-                         else ("error", _death(proc.returncode)))
+                         else ("error", _death(proc.returncode)))  # an error's payload: a jobs.Reason
         log_bytes = (work / "log.txt").read_bytes()[-_LOG_TAIL:]
         return {"kind": kind, "payload": payload, "seconds": seconds, "worker": worker.address,
                 "log": log_bytes.decode("utf-8", errors="replace")}
@@ -208,11 +254,19 @@ def _grade_on_worker(job: Job, notebook: bytes, key: bytes, plugin: str,
         shutil.rmtree(work, ignore_errors=True)
 
 
+class ClusterSpecError(ValueError):
+    """``--cluster`` is not ``local`` or ``local:N``; ``msg`` says so in the operator's language."""
+
+    def __init__(self, what: Msg) -> None:
+        self.msg = what
+        super().__init__(str(what))
+
+
 def parse_cluster(spec: str) -> int | None:
     """``local:N`` -> N; ``local`` -> None (the default number of workers)."""
     kind, _, n = spec.partition(":")
     if kind != "local" or (n and not n.isdigit()) or n == "0":
-        raise ValueError(f"--cluster must be local or local:N (N workers on this machine), got {spec!r}")
+        raise ClusterSpecError(msg("batch_cluster_spec", spec=repr(spec)))
     return int(n) if n else None
 
 
@@ -233,7 +287,7 @@ class DaskExecutor:
 
     def __init__(self, *, assignment: Any, backend: str = "auto", scheduler: str | None = None,
                  local_workers: int | None = None, grade_fn: GradeFn | None = None,
-                 max_tries: int = 3, echo: Any = None, timeout: float = 60.0) -> None:
+                 max_tries: int = 3, echo: Echo | None = None, timeout: float = 60.0) -> None:
         import dask
         from distributed import Client, LocalCluster
 
@@ -242,7 +296,7 @@ class DaskExecutor:
 
         if (scheduler is None) == (local_workers is None):
             raise ValueError("pass either scheduler or local_workers")
-        self._echo = echo or (lambda line: print(line, file=sys.stderr, flush=True))
+        self._echo: Echo = echo or (lambda m: print(m.text("en"), file=sys.stderr, flush=True))
         self._grade_fn = grade_fn
         self._cluster: Any = None
         if local_workers is not None:
@@ -257,9 +311,8 @@ class DaskExecutor:
             self.client = Client(scheduler, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             self._close_cluster()
-            raise BatchError(f"Cannot reach the Dask scheduler at {scheduler}: {exc}",
-                             fix="start it (`dask scheduler`) and check the address, port and TLS "
-                                 "settings (README: distributed grading).") from exc
+            raise BatchError(msg("batch_dask_unreachable", scheduler=str(scheduler), error=str(exc)),
+                             fix=msg("batch_dask_unreachable_fix")) from exc
         self.plugin = f"dl-autograder-{assignment.name}-{assignment.contract_sha256[:12]}"
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[Any, Future[Outcome]]] = {}
@@ -279,19 +332,25 @@ class DaskExecutor:
 
     # -- setup ------------------------------------------------------------------------------
     def _on_event(self, event: Any) -> None:
-        _, msg = event
-        if isinstance(msg, dict) and msg.get("plugin") == self.plugin and msg.get("worker") not in self._seen:
-            self._seen.add(msg["worker"])
-            self._say(msg["worker"], bool(msg.get("ready")), str(msg.get("line", "")))
+        _, ev = event
+        if isinstance(ev, dict) and ev.get("plugin") == self.plugin and ev.get("worker") not in self._seen:
+            self._seen.add(ev["worker"])
+            self._say(ev["worker"], bool(ev.get("ready")), self._line(ev.get("said"), ev.get("line")))
 
-    def _say(self, worker: str, ready: bool, line: str) -> None:
-        self._echo(f"dask worker {worker}: {line}" + ("" if ready else " (it leaves the cluster)"))
+    @staticmethod
+    def _line(said: Any, line: Any) -> Msg:
+        found = from_plain(said)
+        return found if isinstance(found, Msg) else OneLine("batch_worker_said", {"line": str(line or "")})
+
+    def _say(self, worker: str, ready: bool, line: Msg) -> None:
+        said = "batch_dask_worker" if ready else "batch_dask_worker_leaves"
+        self._echo(msg(said, worker=worker, line=line))
 
     def _wait_for_ready(self, timeout: float) -> int:
         from autograder.batch import BatchError
 
         deadline = time.monotonic() + timeout
-        problems: dict[str, str] = {}
+        problems: dict[str, Msg] = {}
         while True:
             try:
                 self.client.wait_for_workers(1, timeout=max(1.0, deadline - time.monotonic()))
@@ -302,7 +361,8 @@ class DaskExecutor:
             for worker, check in checks.items():
                 if not isinstance(check, tuple):
                     continue
-                ready, line, worker_slots = check
+                ready, said, worker_slots = check
+                line = self._line(said, "")
                 if worker not in self._seen:
                     self._seen.add(worker)
                     self._say(worker, ready, line)
@@ -313,10 +373,11 @@ class DaskExecutor:
             if slots:
                 return slots
             if time.monotonic() > deadline:
-                detail = "; ".join(f"{w}: {p}" for w, p in problems.items()) or "no worker connected"
-                raise BatchError(f"No Dask worker can grade this batch ({detail}).",
-                                 fix="fix what the workers say (README: distributed grading), or "
-                                     "grade on this machine without --scheduler/--cluster.")
+                each = [msg("batch_dask_worker_problem", worker=w, line=p) for w, p in problems.items()]
+                detail = (_joined(each, "batch_join_semicolon") if each
+                          else msg("batch_dask_no_worker_connected"))
+                raise BatchError(msg("batch_dask_no_worker", detail=detail),
+                                 fix=msg("batch_dask_no_worker_fix"))
             time.sleep(0.5)
 
     # -- the Executor protocol --------------------------------------------------------------
@@ -362,11 +423,10 @@ class DaskExecutor:
             if task.status == "error":
                 exc = task.exception()
                 if isinstance(exc, KilledWorker):
-                    reason = (f"every Dask worker that graded it died ({exc.allowed_failures + 1} tries, "
-                              f"the last on {exc.last_worker.address}; Dask's allowed-failures is "
-                              f"{exc.allowed_failures}): it may exhaust the memory or kill its worker")
+                    reason = failed("batch_failed_dask_killed", tries=exc.allowed_failures + 1,
+                                    worker=str(exc.last_worker.address), allowed=exc.allowed_failures)
                 else:
-                    reason = f"the Dask task failed: {type(exc).__name__}: {exc}"
+                    reason = failed("batch_failed_dask_task", error=f"{type(exc).__name__}: {exc}")
                 future.set_result(record_error(job, reason, 0.0))
                 return
             out = task.result()

@@ -64,6 +64,7 @@ from typing import Any, Literal
 import yaml
 
 from autograder.batch import BatchError
+from autograder.i18n import Msg, msg
 from autograder.results import Student
 
 ProblemKind = Literal[
@@ -107,10 +108,15 @@ class FoundSubmission:
 class Problem:
     path: str  # as ``origin`` above
     kind: ProblemKind
-    message: str  # a sentence for the TA
+    message: Msg  # a sentence for the TA
 
-    def line(self) -> str:
-        return f"[{self.kind}] {self.path}: {self.message}"
+    def line(self, lang: str = "en") -> str:
+        return f"[{self.kind}] {self.path}: {self.message.text(lang)}"
+
+    def to_dict(self) -> dict[str, str]:
+        """For summary.json: the message in English, and its id."""
+        return {"path": self.path, "kind": self.kind, "message": str(self.message),
+                "message_id": self.message.id}
 
 
 @dataclass(frozen=True)
@@ -124,17 +130,17 @@ class Discovery:
 
 # ----------------------------------------------------------------------------- zip extraction
 
-def _member_problem(info: zipfile.ZipInfo) -> str:
+def _member_problem(info: zipfile.ZipInfo) -> Msg | None:
     name = info.filename.replace("\\", "/")
     if "\x00" in name:
-        return "the name contains a NUL byte"
+        return msg("batch_zip_member_nul")
     if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
-        return "absolute path"
+        return msg("batch_zip_member_absolute")
     if ".." in name.split("/"):
-        return "the path leaves the archive ('..')"
+        return msg("batch_zip_member_dotdot")
     if stat.S_ISLNK(info.external_attr >> 16):
-        return "symbolic link"
-    return ""
+        return msg("batch_zip_member_symlink")
+    return None
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
@@ -142,7 +148,7 @@ def _member_name(info: zipfile.ZipInfo) -> str:
     if info.flag_bits & 0x800:
         return info.filename
     try:
-        return info.filename.encode("cp437").decode("utf-8")
+        return info.filename.encode(encoding="cp437").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return info.filename
 
@@ -155,16 +161,16 @@ def extract_zip(archive: Path, dest: Path, *, max_bytes: int = MAX_EXTRACT_BYTES
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise BatchError(f"Cannot open {archive} as a zip file: {exc}",
-                         fix="pass the .zip downloaded from the LMS, or the folder it unzips to.") from exc
+        raise BatchError(msg("batch_zip_unreadable", archive=str(archive), error=str(exc)),
+                         fix=msg("batch_zip_unreadable_fix")) from exc
     with zf:
         infos = zf.infolist()
         declared = sum(i.file_size for i in infos)
         if len(infos) > max_members or declared > max_bytes:
             raise BatchError(
-                f"{archive} holds {len(infos)} members and {declared / 1e6:.0f} MB uncompressed, over "
-                f"the limit of {max_members} members and {max_bytes / 1e6:.0f} MB.",
-                fix="check that this is the submissions download; unzip it yourself if it is.")
+                msg("batch_zip_too_large", archive=str(archive), members=len(infos),
+                    mb=f"{declared / 1e6:.0f}", max_members=max_members, max_mb=f"{max_bytes / 1e6:.0f}"),
+                fix=msg("batch_zip_too_large_fix"))
         dest.mkdir(parents=True, exist_ok=True)
         root = dest.resolve()
         written = 0
@@ -175,10 +181,10 @@ def extract_zip(archive: Path, dest: Path, *, max_bytes: int = MAX_EXTRACT_BYTES
             target = root.joinpath(*[p for p in name.split("/") if p not in ("", ".")])
             if target == root:
                 continue
-            if not reason and root not in target.resolve().parents:
-                reason = "the path leaves the archive"
-            if reason:
-                problems.append(Problem(where, "unsafe_member", f"not extracted: {reason}."))
+            if reason is None and root not in target.resolve().parents:
+                reason = msg("batch_zip_member_outside")
+            if reason is not None:
+                problems.append(Problem(where, "unsafe_member", msg("batch_not_extracted", reason=reason)))
                 continue
             try:
                 if info.is_dir():
@@ -189,15 +195,15 @@ def extract_zip(archive: Path, dest: Path, *, max_bytes: int = MAX_EXTRACT_BYTES
                     while chunk := src.read(1 << 20):
                         written += len(chunk)
                         if written > max_bytes:
-                            raise BatchError(f"{archive} expands past {max_bytes / 1e6:.0f} MB.",
-                                             fix="check that this is the submissions download.")
+                            raise BatchError(msg("batch_zip_expands", archive=str(archive),
+                                                 max_mb=f"{max_bytes / 1e6:.0f}"),
+                                             fix=msg("batch_zip_expands_fix"))
                         out.write(chunk)
             except FileExistsError:
-                problems.append(Problem(where, "unsafe_member",
-                                        "not extracted: another member has the same name."))
+                problems.append(Problem(where, "unsafe_member", msg("batch_not_extracted_same_name")))
                 continue
             except (OSError, zipfile.BadZipFile, RuntimeError) as exc:  # RuntimeError: encrypted
-                problems.append(Problem(where, "unsafe_member", f"not extracted: {exc}."))
+                problems.append(Problem(where, "unsafe_member", msg("batch_not_extracted", reason=str(exc))))
                 continue
             try:
                 mtime = time.mktime((*info.date_time, 0, 0, -1))
@@ -242,7 +248,7 @@ def _layout_of(root: Path, entries: list[Path]) -> str:
     return "plain"
 
 
-WORKSHEET_FIX = "pass the CSV from Moodle's 'Download grading worksheet', as Moodle wrote it."
+WORKSHEET_FIX = "batch_worksheet_fix"  # the catalogue's sentence: what to do about a worksheet
 
 
 @dataclass(frozen=True)
@@ -267,9 +273,10 @@ def moodle_info(worksheet: str | Path | None, tz: Any = None) -> MoodleInfo | No
     try:
         sheet = read_worksheet(path.read_bytes().decode("utf-8-sig"), path.name)
     except (OSError, UnicodeDecodeError) as exc:
-        raise BatchError(f"Cannot read the grading worksheet {path}: {exc}", fix=WORKSHEET_FIX) from exc
+        raise BatchError(msg("batch_worksheet_unreadable", path=str(path), error=str(exc)),
+                         fix=msg(WORKSHEET_FIX)) from exc
     except AutograderError as exc:
-        raise BatchError(exc.message(), fix=WORKSHEET_FIX) from exc
+        raise BatchError(exc.what, where=exc.where, fix=msg(WORKSHEET_FIX)) from exc
     members: dict[str, list[str]] = {}
     submitted: dict[str, str] = {}
     for n, row in enumerate(sheet.data):
@@ -305,7 +312,7 @@ class _Scan:
     def where(self, p: Path) -> str:
         return f"{self.label}{p.relative_to(self.root).as_posix()}"
 
-    def problem(self, p: Path, kind: ProblemKind, message: str) -> None:
+    def problem(self, p: Path, kind: ProblemKind, message: Msg) -> None:
         self.problems.append(Problem(self.where(p), kind, message))
 
     def claim(self, student: Student, entry: Path, files: Iterable[Path], late: bool = False,
@@ -321,10 +328,8 @@ class _Scan:
             else:
                 c.other_files.append(f)
 
-    def unparseable(self, entry: Path, layout: str, expected: str) -> None:
-        self.problem(entry, "unparseable_name",
-                     f"does not follow the {layout} layout ({expected}); not graded. Rename it or grade "
-                     f"it on its own with `autograder grade`.")
+    def unparseable(self, entry: Path, layout: str) -> None:
+        self.problem(entry, "unparseable_name", msg(f"batch_unparseable_{layout}"))
 
 
 def _scan_moodle(s: _Scan, entries: list[Path], info: MoodleInfo | None = None) -> None:
@@ -334,7 +339,7 @@ def _scan_moodle(s: _Scan, entries: list[Path], info: MoodleInfo | None = None) 
         default = MOODLE_DEFAULT_GROUP.match(e.name)
         m = default or (MOODLE_FOLDER if e.is_dir() else MOODLE_FLAT).match(e.name)
         if not m:
-            s.unparseable(e, "moodle", "'Full Name_12345_assignsubmission_file_/...'")
+            s.unparseable(e, "moodle")
             continue
         files = _files_in(e) if e.is_dir() else [e]
         name = m["name"].strip()
@@ -351,15 +356,10 @@ def _scan_moodle(s: _Scan, entries: list[Path], info: MoodleInfo | None = None) 
             continue
         reported.add(gid)
         if info is None:
-            s.problem(e, "group_submission",
-                      f"a team submission of the group {name!r}: graded once; who is in the group is not "
-                      "known here. Export with `autograder export moodle --worksheet <grading worksheet>`: "
-                      "each member the worksheet lists in this group (its Group column) gets the grade.")
+            s.problem(e, "group_submission", msg("batch_group_members_unknown", group=repr(name)))
         elif not members:
             s.problem(e, "group_submission",
-                      f"a team submission of the group {name!r}, but {info.where} lists nobody in that "
-                      "group: graded, and its grade goes to nobody. Check the group's name in Moodle "
-                      "(Participants > Groups) and download the worksheet again.")
+                      msg("batch_group_nobody", group=repr(name), worksheet=info.where))
 
 
 def _canvas_match(name: str) -> re.Match[str] | None:
@@ -375,7 +375,7 @@ def _scan_canvas(s: _Scan, entries: list[Path]) -> None:
     for e in entries:
         m = _canvas_match(e.name) if e.is_file() else None
         if not m:
-            s.unparseable(e, "canvas", "'name_[LATE_]userid_fileid_file.ipynb'")
+            s.unparseable(e, "canvas")
             continue
         name = "" if m["id"].startswith("anon_") else m["name"]
         # a text entry or URL page (no file id) counts as the student's, not as a notebook
@@ -385,9 +385,9 @@ def _scan_canvas(s: _Scan, entries: list[Path]) -> None:
 def _scan_plain(s: _Scan, entries: list[Path]) -> None:
     for e in entries:
         if e.is_dir():
-            s.unparseable(e, "plain", "'<student id>.ipynb' files at the top level")
+            s.unparseable(e, "plain")
         elif e.suffix.lower() != ".ipynb":
-            s.problem(e, "not_a_notebook", "not a .ipynb file; ignored.")
+            s.problem(e, "not_a_notebook", msg("batch_not_a_notebook"))
         else:
             s.claim(Student(id=e.stem, source="filename"), e, [e])
 
@@ -398,8 +398,9 @@ class GradescopeMetadata:
 
     submitters: dict[str, list[dict[str, str]]]
     """folder -> its submitters, ``{"name", "sid", "email"}`` (values as text, "" when empty)."""
-    malformed: dict[str, str]
-    """folder -> why its entry cannot be used; key "" when the whole file cannot."""
+    malformed: dict[str, Msg | str]
+    """folder -> why its entry cannot be used (a sentence, or the YAML parser's own text); key ""
+    when the whole file cannot."""
     created_at: dict[str, str] = field(default_factory=dict)
     """folder -> ``:created_at:`` (ISO 8601), when the submission was made."""
 
@@ -409,11 +410,15 @@ class GradescopeMetadata:
 _LOAD_ERRORS = (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError)
 
 
-def _load_error(exc: BaseException, first_line: int = 0) -> str:
+def _load_error(exc: BaseException, first_line: int = 0) -> Msg | str:
     """One line for the TA: where the YAML is wrong (1-based line in the file) and what."""
     mark = getattr(exc, "problem_mark", None)
     if isinstance(exc, yaml.MarkedYAMLError) and mark is not None:
-        return f"line {first_line + mark.line + 1}: {exc.problem or exc.context or 'invalid YAML'}"
+        problem = exc.problem or exc.context
+        line = first_line + mark.line + 1
+        if problem:
+            return msg("batch_yaml_line", line=line, problem=problem)
+        return msg("batch_yaml_invalid", line=line)
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
@@ -428,21 +433,21 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _submitters(entry: Any) -> list[dict[str, str]] | str:
+def _submitters(entry: Any) -> list[dict[str, str]] | Msg:
     """The submitters of one folder's entry, or why the entry cannot be used."""
     if entry is None:
         return []
     if not isinstance(entry, dict):
-        return "its entry is not a mapping"
+        return msg("batch_gs_entry_not_mapping")
     raw = {_field(k): v for k, v in entry.items()}.get("submitters")
     if raw is None:
         return []
     if not isinstance(raw, list):
-        return ":submitters: is not a list"
+        return msg("batch_gs_submitters_not_list")
     found = []
     for sub in raw:
         if not isinstance(sub, dict):
-            return "a submitter under :submitters: is not a mapping"
+            return msg("batch_gs_submitter_not_mapping")
         found.append({_field(k): _text(v) for k, v in sub.items()})
     return found
 
@@ -451,7 +456,7 @@ def _add_document(meta: GradescopeMetadata, data: Any) -> None:
     if data is None:
         return
     if not isinstance(data, dict):
-        meta.malformed[""] = f"it holds a YAML {type(data).__name__}, not one entry per folder"
+        meta.malformed[""] = msg("batch_gs_not_entries", kind=type(data).__name__)
         return
     for folder, entry in data.items():
         fields = {_field(k): v for k, v in entry.items()} if isinstance(entry, dict) else {}
@@ -464,7 +469,7 @@ def _add_document(meta: GradescopeMetadata, data: Any) -> None:
             except ValueError:
                 pass
         subs = _submitters(entry)
-        if isinstance(subs, str):
+        if isinstance(subs, Msg):
             meta.malformed[_text(folder)] = subs
         else:
             meta.submitters[_text(folder)] = subs
@@ -515,7 +520,7 @@ def parse_gradescope_metadata(text: str) -> GradescopeMetadata:
             if isinstance(data, dict):
                 _add_document(meta, data)
             else:
-                meta.malformed[folder] = f"line {first_line + 1}: not a 'folder:' entry"
+                meta.malformed[folder] = msg("batch_gs_not_folder_entry", line=first_line + 1)
     return meta
 
 
@@ -524,38 +529,37 @@ def _scan_gradescope(s: _Scan, entries: list[Path]) -> None:
     try:
         meta = parse_gradescope_metadata(meta_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise BatchError(f"Cannot read {meta_path}: {exc}",
-                         fix="re-download the export from Gradescope (Review Grades > Export Submissions).",
-                         ) from exc
+        raise BatchError(msg("batch_gs_unreadable", path=str(meta_path), error=str(exc)),
+                         fix=msg("batch_gs_unreadable_fix")) from exc
     folders = {e.name: e for e in entries if e.is_dir()}
     whole = meta.malformed.get("")
     for e in entries:
         if e.name == GRADESCOPE_METADATA:
             continue
         if whole is not None:
-            s.problem(e, "unparseable_name", f"{GRADESCOPE_METADATA} cannot be used ({whole}); not graded.")
+            s.problem(e, "unparseable_name", msg("batch_gs_unusable", file=GRADESCOPE_METADATA, why=whole))
         elif e.name in meta.malformed:
-            s.problem(e, "unparseable_name", f"its entry in {GRADESCOPE_METADATA} is malformed "
-                                             f"({meta.malformed[e.name]}); not graded.")
+            s.problem(e, "unparseable_name",
+                      msg("batch_gs_entry_malformed", file=GRADESCOPE_METADATA, why=meta.malformed[e.name]))
         elif e.name not in meta.submitters:
-            s.problem(e, "unparseable_name", f"not listed in {GRADESCOPE_METADATA}; not graded.")
+            s.problem(e, "unparseable_name", msg("batch_gs_not_listed", file=GRADESCOPE_METADATA))
     for name, why in meta.malformed.items():
         if name and name not in folders:
             s.problems.append(Problem(f"{s.label}{GRADESCOPE_METADATA}", "unparseable_name",
-                                      f"the entry {name!r} is malformed ({why}) and names no folder."))
+                                      msg("batch_gs_entry_no_folder", entry=repr(name), why=why)))
     for name, submitters in meta.submitters.items():
         folder = folders.get(name)
         if folder is None:
             s.problems.append(Problem(f"{s.label}{name}", "no_notebook",
-                                      f"listed in {GRADESCOPE_METADATA} but the folder is missing."))
+                                      msg("batch_gs_folder_missing", file=GRADESCOPE_METADATA)))
             continue
         if not submitters:
-            s.problem(folder, "unparseable_name", f"no submitters for it in {GRADESCOPE_METADATA}.")
+            s.problem(folder, "unparseable_name", msg("batch_gs_no_submitters", file=GRADESCOPE_METADATA))
         for sub in submitters:
             sid = sub.get("sid", "") or sub.get("email", "")
             if not sid:
                 s.problem(folder, "unparseable_name",
-                          f"submitter {sub.get('name', '?')!r} has neither SID nor e-mail; not graded.")
+                          msg("batch_gs_no_sid", submitter=repr(sub.get("name", "?"))))
                 continue
             student = Student(id=sid, name=sub.get("name", ""), email=sub.get("email", ""),
                               source="gradescope")
@@ -568,16 +572,17 @@ def _choose(s: _Scan, layout: str) -> list[FoundSubmission]:
         who = f"{c.student.name} ({c.student.id})" if c.student.name else c.student.id
         if not c.notebooks:
             entry = min(c.entries)
-            others = ", ".join(f.name for f in c.other_files[:5]) or "nothing"
-            s.problem(entry, "no_notebook", f"{who} submitted no .ipynb file (found: {others}).")
+            others = ", ".join(f.name for f in c.other_files[:5])
+            s.problem(entry, "no_notebook", msg("batch_no_notebook", who=who, found=others) if others
+                      else msg("batch_no_notebook_nothing", who=who))
             continue
         ranked = sorted(c.notebooks, key=lambda ne: (ne[0].stat().st_mtime, str(ne[0])), reverse=True)
         chosen, chosen_entry = ranked[0]
         for nb, entry in ranked[1:]:
             # several files in one entry, or several entries (folders, files) naming the same student
             kind: ProblemKind = "multiple_notebooks" if entry == chosen_entry else "duplicate_student"
-            s.problem(nb, kind, f"{who} has {len(ranked)} notebooks; graded the newest, "
-                                f"{s.where(chosen)}; this one was not graded.")
+            s.problem(nb, kind, msg("batch_several_notebooks", who=who, n=len(ranked),
+                                    chosen=s.where(chosen)))
         found.append(FoundSubmission(c.student, chosen, layout, s.where(chosen), c.late, c.submitted_at,
                                      c.members))
     return sorted(found, key=lambda f: f.student.id)
@@ -590,8 +595,7 @@ def discover(path: Path, *, extract_to: Path | None = None,
     worksheet says (team members, submission times; ``moodle_info``)."""
     path = Path(path)
     if not path.exists():
-        raise BatchError(f"No submissions at {path}.",
-                         fix="pass the folder or .zip downloaded from the LMS.")
+        raise BatchError(msg("batch_no_submissions", path=str(path)), fix=msg("batch_no_submissions_fix"))
     extracted = None
     problems: tuple[Problem, ...] = ()
     if path.is_file() and path.suffix.lower() == ".ipynb":

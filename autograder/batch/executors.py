@@ -26,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
-from autograder.batch.jobs import GradeFn, Job, Outcome, record_error, run_job
+from autograder.batch.jobs import GradeFn, Job, Outcome, Reason, failed, reason_of, record_error, run_job
 
 
 class Executor(Protocol):
@@ -86,15 +86,15 @@ def _child_main(job: Job, grade_fn: GradeFn | None, conn: Connection, parent_pid
     sys.stderr.flush()
 
 
-def _death(exitcode: int | None) -> str:
+def _death(exitcode: int | None) -> Reason:
     if exitcode is not None and exitcode < 0:
         try:
             name = signal.Signals(-exitcode).name
         except ValueError:
             name = f"signal {-exitcode}"
-        hint = " (out of memory?)" if -exitcode == signal.SIGKILL else ""
-        return f"the grading process was killed by {name}{hint} before it wrote a result"
-    return f"the grading process exited with code {exitcode} before it wrote a result"
+        oom = -exitcode == signal.SIGKILL
+        return failed("batch_failed_killed_oom" if oom else "batch_failed_killed", signal=name)
+    return failed("batch_failed_exit", code=exitcode)
 
 
 def _stop(proc: BaseProcess) -> None:
@@ -181,14 +181,6 @@ class LocalProcessExecutor:
         self.shutdown(cancel=exc is not None)
 
 
-def _reason_of(message: str, log_path: str) -> str:
-    """The reason inside ``jobs.grader_error``'s sentence (whose log path is the worker's own)."""
-    head, tail = "The grader failed on this submission: ", f". A TA must look at it (log: {log_path})."
-    if message.startswith(head) and message.endswith(tail):
-        return message[len(head):-len(tail)]
-    return message
-
-
 def remote_child_main() -> None:
     """The fresh process a Dask worker grades one submission in (as the local pool's): reads
     (job, grade_fn, parent pid, answer path) pickled on stdin, grades with ``run_job`` (so the
@@ -200,8 +192,9 @@ def remote_child_main() -> None:
     _die_with(parent_pid)
     print(f"grading {job.origin} for {job.who.id} (pid {os.getpid()})", flush=True)
     outcome = run_job(job, grade_fn)
-    if outcome.status == "grader_error":  # the client writes it with its own paths
-        answer = ("error", _reason_of(outcome.message, job.log_path))
+    answer: tuple[str, Reason | str]
+    if outcome.status == "grader_error":  # the client writes it with its own log path
+        answer = ("error", reason_of(outcome.message) or failed("batch_failed_error", error=outcome.message))
     else:
         answer = ("result", Path(job.result_path).read_text(encoding="utf-8"))
     write_bytes_atomic(Path(answer_path), pickle.dumps(answer))

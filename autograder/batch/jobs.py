@@ -23,6 +23,7 @@ from autograder import __version__, late
 from autograder.api import GradeOptions
 from autograder.environment import current
 from autograder.fsutil import write_atomic
+from autograder.i18n import Msg, decode, encode, msg
 from autograder.results import GradeResult, Student
 
 GradeFn = Callable[[Path, Student], GradeResult]
@@ -59,7 +60,7 @@ class Outcome:
     score: float
     max_score: float
     seconds: float  # wall time of the job
-    message: str = ""  # why, for grader_error
+    message: str = ""  # why, for grader_error: the result's coded message (``i18n.render`` says it)
 
 
 def options_to_dict(options: GradeOptions) -> dict[str, Any]:
@@ -123,8 +124,35 @@ def _identity(folder: str) -> dict[str, str]:
         return {"path": folder}
 
 
-def grader_error(job: Job, reason: str) -> GradeResult:
-    """The result of a job the grader could not finish: no score, the reason said once."""
+Reason = tuple[str, dict[str, Any]]
+"""Why a job failed, as plain data that crosses processes (a ``Msg`` does not pickle): one of the
+``batch_failed_*`` sentences of the catalogue and its parameters, the job's log excepted."""
+
+
+def failed(message_id: str, **params: Any) -> Reason:
+    """``failed("batch_failed_error", error="ValueError: ...")``: a ``Reason``."""
+    return message_id, params
+
+
+def reason_msg(reason: Reason, log_path: str) -> Msg:
+    """The sentence a grader_error result says: the reason, and the log to look at."""
+    message_id, params = reason
+    return msg(message_id, **{**params, "log": log_path})
+
+
+def reason_of(message: str) -> Reason | None:
+    """The reason inside a grader_error result's coded message (``grader_error``), or None."""
+    found = decode(message)
+    if found is None or not found[0].startswith("batch_failed_"):
+        return None
+    message_id, params = found
+    params.pop("log", None)
+    return message_id, params
+
+
+def grader_error(job: Job, reason: Reason) -> GradeResult:
+    """The result of a job the grader could not finish: no score, the reason said once (coded:
+    the report says it in the reader's language)."""
     return GradeResult(
         submission_path=job.origin, submission_sha256=job.submission_sha256, student=job.who,
         status="grader_error", score=0.0, max_score=job.max_score, exercises=(),
@@ -132,8 +160,7 @@ def grader_error(job: Job, reason: str) -> GradeResult:
         grader_version=__version__, environment=current().to_dict(),
         key={"sha256": job.key_sha256, "path": job.key_path}, sandbox={},
         assignment=_identity(job.assignment),
-        messages=(f"The grader failed on this submission: {reason}. "
-                  f"A TA must look at it (log: {job.log_path}).",))
+        messages=(encode(reason[0], **{**reason[1], "log": job.log_path}),))
 
 
 def _outcome(job: Job, result: GradeResult, seconds: float) -> Outcome:
@@ -141,7 +168,7 @@ def _outcome(job: Job, result: GradeResult, seconds: float) -> Outcome:
     return Outcome(job.who.id, result.status, result.score, result.max_score, seconds, reason)
 
 
-def record_error(job: Job, reason: str, seconds: float) -> Outcome:
+def record_error(job: Job, reason: Reason, seconds: float) -> Outcome:
     """Write a grader_error result for ``job`` (e.g. its worker process died)."""
     result = grader_error(job, reason)
     write_atomic(Path(job.result_path), result.to_json())
@@ -159,7 +186,7 @@ def run_job(job: Job, grade_fn: GradeFn | None = None) -> Outcome:
         text = result.to_json()  # not serialisable (NaN, odd types) is a grader error too
     except Exception as exc:  # one broken or hostile submission never stops the batch
         traceback.print_exc()
-        result = grader_error(job, f"{type(exc).__name__}: {exc}")
+        result = grader_error(job, failed("batch_failed_error", error=f"{type(exc).__name__}: {exc}"))
         text = result.to_json()
     write_atomic(Path(job.result_path), text)
     return _outcome(job, result, time.monotonic() - started)

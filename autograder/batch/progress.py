@@ -14,9 +14,16 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID
 from rich.table import Column
 from rich.text import Text
 
+from autograder.batch import status_msg
 from autograder.batch.jobs import Outcome
+from autograder.i18n import render, text_of, translate
 
 STATUS_STYLES = {"graded": "green", "invalid_submission": "yellow", "grader_error": "bold red"}
+
+
+def status_text(status: str, lang: str = "en") -> str:
+    """A submission's status as the batch's lines say it (``batch_status_*``; an unknown one as it is)."""
+    return text_of(status_msg(status), lang)
 
 
 class ProgressSink(Protocol):
@@ -58,13 +65,18 @@ class _CountsColumn(ProgressColumn):
         text = Text(self.owner.counts(live=True))
         for i, (status, n) in enumerate(sorted(self.owner.statuses.items())):
             text.append("\n" if i == 0 else " | ")
-            text.append(f"{status} {n}", style=STATUS_STYLES.get(status, ""))
+            lang = self.owner.lang
+            text.append(translate("batch_status_count", lang, status=status_text(status, lang), n=n),
+                        style=STATUS_STYLES.get(status, ""))
         return text
 
 
 class TerminalProgress:
-    def __init__(self, stream: TextIO | None = None, tty: bool | None = None) -> None:
+    """The progress of a batch on ``stream``, said in ``lang``."""
+
+    def __init__(self, stream: TextIO | None = None, tty: bool | None = None, lang: str = "en") -> None:
         self.stream = stream or sys.stderr
+        self.lang = lang
         self.tty = self.stream.isatty() if tty is None else tty
         self.total = self.done = self.failed = 0
         self.statuses: Counter[str] = Counter()
@@ -76,31 +88,36 @@ class TerminalProgress:
     def start(self, total: int, kept: int) -> None:
         self.total, self.started = total, time.monotonic()
         self._done_at = self.started
-        kept_note = f" ({kept} already graded and unchanged: kept)" if kept else ""
-        self.stream.write(f"grading {total} submission(s){kept_note}\n")
+        line = (translate("batch_progress_start_kept", self.lang, total=total, kept=kept) if kept
+                else translate("batch_progress_start", self.lang, total=total))
+        self.stream.write(line + "\n")
         self.stream.flush()
         if self.tty:
             console = Console(file=self.stream, force_terminal=True)
             bar = BarColumn(bar_width=30, table_column=Column(min_width=30))
             self._bar = Progress(bar, _CountsColumn(self), console=console,
                                  refresh_per_second=2)
-            self._task = self._bar.add_task("grading", total=max(1, total))
+            self._task = self._bar.add_task(translate("progress_grading", self.lang), total=max(1, total))
             self._bar.start()
 
-    def counts(self, *, live: bool = False) -> str:
+    def counts(self, *, live: bool = False, eta: bool = True) -> str:
         """``3/10 done, 1 failed | 2m05s elapsed | ETA 4m52s``. The ETA is the time per job so
         far (jobs run in parallel: the observed rate already includes it) times the jobs left;
-        ``live`` counts it down from the last finished job to now."""
+        ``live`` counts it down from the last finished job to now; ``eta`` False leaves it out."""
         now = time.monotonic()
         elapsed = now - self.started
-        eta = None
+        left = None
         if self.done:
             per_job = (self._done_at - self.started) / self.done
-            eta = per_job * (self.total - self.done)
+            left = per_job * (self.total - self.done)
             if live:
-                eta = max(0.0, eta - (now - self._done_at))
-        return (f"{self.done}/{self.total} done, {self.failed} failed | {duration(elapsed)} elapsed"
-                f" | ETA {duration(eta) if eta is not None else '?'}")
+                left = max(0.0, left - (now - self._done_at))
+        counts = translate("batch_progress_counts", self.lang, done=self.done, total=self.total,
+                           failed=self.failed, elapsed=duration(elapsed))
+        if not eta:
+            return counts
+        return translate("batch_progress_eta", self.lang, counts=counts,
+                         eta=duration(left) if left is not None else "?")
 
     def update(self, outcome: Outcome) -> None:
         self.done += 1
@@ -110,15 +127,23 @@ class TerminalProgress:
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, completed=self.done)
             return
-        what = (f"{outcome.score:g}/{outcome.max_score:g}" if outcome.status != "grader_error"
-                else f"grader_error: {outcome.message[:120]}")
-        self.stream.write(f"[{self.counts()}] {outcome.student_id}: {outcome.status} {what} "
-                          f"({outcome.seconds:.1f}s)\n")
+        status = status_text(outcome.status, self.lang)
+        if outcome.status != "grader_error":
+            line = translate("batch_progress_line", self.lang, counts=self.counts(),
+                             student=outcome.student_id, status=status, score=f"{outcome.score:g}",
+                             max=f"{outcome.max_score:g}", seconds=f"{outcome.seconds:.1f}")
+        else:
+            line = translate("batch_progress_line_error", self.lang, counts=self.counts(),
+                             student=outcome.student_id, status=status,
+                             reason=render(outcome.message, self.lang)[:120],
+                             seconds=f"{outcome.seconds:.1f}")
+        self.stream.write(line + "\n")
         self.stream.flush()
 
     def finish(self) -> None:
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
-        self.stream.write(f"finished: {self.counts().split(' | ETA')[0]}\n")
+        done = translate("batch_progress_finished", self.lang, counts=self.counts(eta=False))
+        self.stream.write(done + "\n")
         self.stream.flush()

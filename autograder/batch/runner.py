@@ -29,7 +29,6 @@ import shutil
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,13 +42,21 @@ from rich.text import Text
 from autograder import __version__
 from autograder.api import GradeOptions
 from autograder.assignment import Assignment, check_same
-from autograder.batch import BatchError
+from autograder.batch import BatchError, columns, status_msg
 from autograder.batch.discover import Discovery, FoundSubmission, Problem, discover, moodle_info
 from autograder.batch.executors import Executor, LocalProcessExecutor
-from autograder.batch.jobs import GradeFn, Job, Outcome, options_to_dict, record_error
-from autograder.batch.progress import STATUS_STYLES, NullProgress, ProgressSink, TerminalProgress, duration
+from autograder.batch.jobs import GradeFn, Job, Outcome, failed, options_to_dict, record_error
+from autograder.batch.progress import (
+    STATUS_STYLES,
+    NullProgress,
+    ProgressSink,
+    TerminalProgress,
+    duration,
+    status_text,
+)
 from autograder.errors import AutograderError
 from autograder.fsutil import sha256_file, write_atomic
+from autograder.i18n import Echo, Msg, encode, msg, translate
 from autograder.keymodel import key_sha256, load_key
 from autograder.late import due_zone, late_policy_dict
 from autograder.naming import safe_name
@@ -139,13 +146,17 @@ class BatchSummary:
     key_sha256: str
     grader_version: str = __version__
     gradebook: str = ""  # where every result was also recorded ("" when none)
-    gradebook_errors: tuple[str, ...] = ()  # results that could not be recorded there
+    gradebook_errors: tuple[Msg, ...] = ()  # results that could not be recorded there
 
     def count(self, **match: str) -> int:
         return sum(all(getattr(r, k) == v for k, v in match.items()) for r in self.rows)
 
     def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
+        """summary.json: what the batch did; its sentences in English (``problems`` with their ids)."""
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d["rows"] = [dataclasses.asdict(r) for r in self.rows]
+        d["problems"] = [p.to_dict() for p in self.problems]
+        d["gradebook_errors"] = [str(m) for m in self.gradebook_errors]
         d["counts"] = {"submissions": len(self.rows), "graded_now": self.count(action="graded"),
                        "kept": self.count(action="kept"), "grader_error": self.count(status="grader_error"),
                        "invalid_submission": self.count(status="invalid_submission"),
@@ -154,51 +165,54 @@ class BatchSummary:
         return d
 
 
-_HEADER = ("student", "score", "status", "time")
+_COLUMNS = ("student", "score", "status", "time")
 
 
 def _sorted_rows(summary: BatchSummary) -> list[Row]:
     return sorted(summary.rows, key=lambda r: ((r.name or r.student_id).lower(), r.student_id))
 
 
-def _cells(r: Row) -> tuple[str, str, str, str]:
-    return (f"{r.name} ({r.student_id})" if r.name else r.student_id,
-            f"{r.score:g}/{r.max_score:g}", r.status + (" (late)" if r.late else ""),
-            duration(r.seconds) if r.seconds is not None else "kept")
+def _cells(r: Row) -> dict[str, Msg | str]:
+    return {"student": f"{r.name} ({r.student_id})" if r.name else r.student_id,
+            "score": f"{r.score:g}/{r.max_score:g}", "status": status_msg(r.status, r.late),
+            "time": duration(r.seconds) if r.seconds is not None else msg("batch_kept")}
 
 
-def format_table(summary: BatchSummary) -> str:
-    """The summary table as plain text, one line per student (for logs and pipes)."""
-    rows = [_cells(r) for r in _sorted_rows(summary)]
-    header = _HEADER
-    widths = [max(len(x[i]) for x in [header, *rows]) for i in range(4)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(x, widths, strict=True)).rstrip() for x in [header, *rows]]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+def table_lines(summary: BatchSummary) -> list[Msg]:
+    """The summary table, one line per student (for logs and pipes; the CLI says them)."""
+    return columns("batch_table", _COLUMNS, [_cells(r) for r in _sorted_rows(summary)])
 
 
-def rich_table(summary: BatchSummary) -> Table:
+def format_table(summary: BatchSummary, lang: str = "en") -> str:
+    """``table_lines`` as plain text in ``lang``."""
+    return "\n".join(m.text(lang).rstrip() for m in table_lines(summary))
+
+
+def rich_table(summary: BatchSummary, lang: str = "en") -> Table:
     """The same table for a terminal, statuses in colour, with the totals per status."""
     totals = Counter(r.status for r in summary.rows)
-    caption = ", ".join(f"{status} {n}" for status, n in sorted(totals.items()))
-    table = Table(*_HEADER, caption=caption, caption_justify="left")
+    caption = ", ".join(translate("batch_status_count", lang, status=status_text(status, lang), n=n)
+                        for status, n in sorted(totals.items()))
+    table = Table(*(translate(f"batch_table_{c}", lang) for c in _COLUMNS), caption=caption,
+                  caption_justify="left")
     table.columns[1].justify = table.columns[3].justify = "right"
     for r in _sorted_rows(summary):
-        student, score, status, took = _cells(r)
-        table.add_row(student, score, Text(status, style=STATUS_STYLES.get(r.status, "")), took)
+        cells = {k: v.text(lang) if isinstance(v, Msg) else v for k, v in _cells(r).items()}
+        status = Text(cells["status"], style=STATUS_STYLES.get(r.status, ""))
+        table.add_row(cells["student"], cells["score"], status, cells["time"])
     return table
 
 
-def print_table(summary: BatchSummary, stream: TextIO) -> None:
+def print_table(summary: BatchSummary, stream: TextIO, lang: str = "en") -> None:
     """``rich_table`` on a terminal, ``format_table`` anywhere else."""
     if stream.isatty():
-        Console(file=stream).print(rich_table(summary))
+        Console(file=stream).print(rich_table(summary, lang))
     else:
-        print(format_table(summary), file=stream)
+        print(format_table(summary, lang), file=stream)
 
 
-def _write_problems(out_dir: Path, problems: tuple[Problem, ...]) -> None:
-    text = "".join(p.line() + "\n" for p in problems) or "no problems: every entry was understood\n"
+def _write_problems(out_dir: Path, problems: tuple[Problem, ...], lang: str) -> None:
+    text = "".join(p.line(lang) + "\n" for p in problems) or translate("batch_no_problems", lang) + "\n"
     write_atomic(out_dir / "problems.txt", text)
 
 
@@ -221,25 +235,26 @@ def _outcome(future: Future[Outcome], job: Job) -> Outcome:
     try:
         return future.result()
     except Exception as exc:
-        reason = f"the executor failed: {type(exc).__name__}: {exc}"
+        reason = failed("batch_failed_executor", error=f"{type(exc).__name__}: {exc}")
         try:
             return record_error(job, reason, 0.0)
         except OSError:
-            return Outcome(job.who.id, "grader_error", 0.0, job.max_score, 0.0, reason)
+            return Outcome(job.who.id, "grader_error", 0.0, job.max_score, 0.0,
+                           encode(reason[0], **reason[1], log=job.log_path))
 
 
 def grade_batch(path: Path, key_path: Path, out_dir: Path, *, assignment: Assignment,
                 workers: int | None = None,
                 options: GradeOptions | None = None, executor: Executor | None = None,
                 progress: ProgressSink | None = None, grade_fn: GradeFn | None = None,
-                gradebook: Gradebook | None = None) -> BatchSummary:
+                gradebook: Gradebook | None = None, lang: str = "en") -> BatchSummary:
     """Grade every submission found in ``path`` (folder or .zip) into ``out_dir``.
 
     ``executor`` defaults to a ``LocalProcessExecutor`` with ``workers`` (default
     ``default_workers()``) running ``grade_fn`` (default: ``autograder.api.grade``). With a
     ``gradebook``, every result is recorded there too. Raises only when the batch cannot run (key,
     contract or submissions unreadable); a failure on one submission is that submission's
-    ``grader_error`` result."""
+    ``grader_error`` result. ``lang``: the language of problems.txt."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     extract_dir = out_dir / ".extracted"
@@ -250,7 +265,7 @@ def grade_batch(path: Path, key_path: Path, out_dir: Path, *, assignment: Assign
                                             due_zone(assignment, (options or GradeOptions()).late_due)))
         return grade_found(found, key_path, out_dir, assignment=assignment, workers=workers, options=options,
                            executor=executor, progress=progress, grade_fn=grade_fn, gradebook=gradebook,
-                           where=str(path))
+                           where=str(path), lang=lang)
     finally:
         shutil.rmtree(extract_dir, ignore_errors=True)
 
@@ -259,7 +274,7 @@ def grade_found(found: Discovery, key_path: Path, out_dir: Path, *, assignment: 
                 workers: int | None = None, options: GradeOptions | None = None,
                 executor: Executor | None = None, progress: ProgressSink | None = None,
                 grade_fn: GradeFn | None = None, gradebook: Gradebook | None = None,
-                origin: str = "grade-batch", where: str = "") -> BatchSummary:
+                origin: str = "grade-batch", where: str = "", lang: str = "en") -> BatchSummary:
     """``grade_batch`` after discovery: the submissions are given (``regrade`` makes them from the
     gradebook). Their files must stay readable until this returns."""
     started, started_at = time.monotonic(), _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
@@ -274,11 +289,10 @@ def grade_found(found: Discovery, key_path: Path, out_dir: Path, *, assignment: 
         raise ValueError("pass grade_fn to your executor, not to grade_batch")
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_problems(out_dir, found.problems)
+    _write_problems(out_dir, found.problems, lang)
     if not found.submissions:
-        raise BatchError(f"No notebook to grade in {where or found.root} (layout: {found.layout}).",
-                         where=str(out_dir / "problems.txt"),
-                         fix="check the path; problems.txt says what was found instead.")
+        raise BatchError(msg("batch_nothing_to_grade", path=str(where or found.root), layout=found.layout),
+                         where=str(out_dir / "problems.txt"), fix=msg("batch_nothing_to_grade_fix"))
     book = _Recorder(gradebook, found, options.mode, origin)
     rows, jobs = _plan(found, out_dir, key_path, key_sha, options, max_score, assignment, book)
     if executor is None:
@@ -302,7 +316,7 @@ class _Recorder:
     def __init__(self, gradebook: Gradebook | None, found: Discovery, mode: str, origin: str) -> None:
         self.gradebook, self.mode, self.origin = gradebook, mode, origin
         self.found = {f.student.id: f for f in found.submissions}
-        self.errors: list[str] = []
+        self.errors: list[Msg] = []
 
     def current(self, student: str, assignment: str, submission_sha: str, key_sha: str) -> str | None:
         """The result text of a gradebook attempt a regrade would repeat, if there is one."""
@@ -311,7 +325,8 @@ class _Recorder:
         try:
             a = self.gradebook.current_attempt(student, assignment, submission_sha, key_sha, __version__)
         except Exception as exc:  # cannot ask: grade it
-            self.errors.append(f"{student}: the gradebook could not be read ({type(exc).__name__}: {exc})")
+            self.errors.append(msg("batch_gradebook_unreadable", student=student,
+                                   error=f"{type(exc).__name__}: {exc}"))
             return None
         return a.result_json if a is not None else None
 
@@ -332,7 +347,8 @@ class _Recorder:
                                   late=f.late, late_info=info, mode=self.mode, origin=self.origin,
                                   validate=False)  # the grader has just written it
         except Exception as exc:  # the result file is written: nothing is lost, the summary says so
-            self.errors.append(f"{student}: not recorded in the gradebook ({type(exc).__name__}: {exc})")
+            self.errors.append(msg("batch_gradebook_not_recorded", student=student,
+                                   error=f"{type(exc).__name__}: {exc}"))
 
 
 def _plan(found: Discovery, out_dir: Path, key_path: Path, key_sha: str, options: GradeOptions,
@@ -383,7 +399,7 @@ def _run(executor: Executor, jobs: list[Job], found: Discovery, out_dir: Path, p
 
 def make_executor(assignment: Assignment, backend: str, workers: int | None, scheduler: str | None,
                   cluster: str | None, max_tries: int,
-                  echo: Callable[[str], None]) -> tuple[Executor | None, int | None]:
+                  echo: Echo) -> tuple[Executor | None, int | None]:
     """A ``DaskExecutor`` for ``scheduler`` (an address) or ``cluster`` (``local[:N]``; N defaults
     to ``workers`` or ``default_workers()``) and its grading slots; (None, workers) for neither."""
     if scheduler is None and cluster is None:
@@ -403,14 +419,19 @@ def cli_grade_batch(path: Path, key: Path, out: Path, workers: int | None = None
                     progress: ProgressSink | None = None,
                     stdout: TextIO | None = None, stderr: TextIO | None = None,
                     scheduler: str | None = None, cluster: str | None = None,
-                    gradebook: str | Path | None = None, max_tries: int = 3) -> int:
+                    gradebook: str | Path | None = None, max_tries: int = 3, lang: str = "en") -> int:
     """``autograder grade-batch``: the exit code. 0 when grading ran (whatever the scores); the
     error's ``exit_code`` when the batch could not run (key, datasets, submissions path, cluster,
     gradebook). ``scheduler`` (an address) or ``cluster`` (``local:N``) grade on Dask;
-    ``gradebook`` (a path or URL) records every result there too."""
+    ``gradebook`` (a path or URL) records every result there too. Everything is said in ``lang``
+    (the operator's language; problems.txt too)."""
     from autograder import data
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+
+    def say(m: Msg, stream: TextIO) -> None:
+        print(m.text(lang), file=stream, flush=True)
+
     options = options or GradeOptions()
     if options.cache_dir is not None:  # workers elsewhere resolve it as an absolute path
         options = dataclasses.replace(options, cache_dir=Path(options.cache_dir).resolve())
@@ -425,32 +446,45 @@ def cli_grade_batch(path: Path, key: Path, out: Path, workers: int | None = None
 
             book = open_gradebook(gradebook)
         executor, workers = make_executor(assignment, options.backend, workers, scheduler, cluster, max_tries,
-                                          lambda line: print(line, file=stderr, flush=True))
+                                          lambda m: say(m, stderr))
         summary = grade_batch(path, key, out, assignment=assignment, workers=workers, options=options,
-                              progress=progress or TerminalProgress(stderr), executor=executor,
-                              gradebook=book)
+                              progress=progress or TerminalProgress(stderr, lang=lang), executor=executor,
+                              gradebook=book, lang=lang)
     except AutograderError as exc:
-        print(f"error: {exc.message()}", file=stderr)
+        say(msg("error_line", message=exc.message(lang)), stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted: the results written so far are kept; run the same command again to "
-              "grade the rest.", file=stderr)
+        say(msg("batch_interrupted"), stderr)
         return 130
     finally:
         if executor is not None:
             executor.shutdown()  # a second time is a no-op; the batch may have stopped before its end
         if book is not None:
             book.close()
-    print_table(summary, stdout)
-    n_err, n_prob = summary.count(status="grader_error"), len(summary.problems)
-    print(f"\n{len(summary.rows)} submission(s) ({summary.count(action='kept')} kept from an earlier run), "
-          f"{n_err} grader error(s), {n_prob} discovery problem(s) (see {Path(out) / 'problems.txt'}).\n"
-          f"Results: {Path(out) / 'results'}; summary: {Path(out) / 'summary.json'}.", file=stdout)
-    if summary.gradebook:
-        print(f"Gradebook: {summary.gradebook}.", file=stdout)
-    for line in summary.gradebook_errors:
-        print(f"warning: {line}", file=stderr)
-    if summary.gradebook_errors:
-        print(f"warning: {len(summary.gradebook_errors)} result(s) are not in the gradebook; once it works, "
-              f"run `autograder gradebook import {Path(out) / 'results'} --gradebook ...`.", file=stderr)
+    print_table(summary, stdout, lang)
+    print(file=stdout)
+    for line in footer_lines(summary, Path(out)):
+        say(line, stdout)
+    for line in gradebook_warnings(summary, Path(out)):
+        say(line, stderr)
     return 0
+
+
+def footer_lines(summary: BatchSummary, out: Path) -> list[Msg]:
+    """What grade-batch says under the table: the counts, where the files are, the gradebook."""
+    lines = [msg("batch_footer_counts", n=len(summary.rows), kept=summary.count(action="kept"),
+                 errors=summary.count(status="grader_error"), problems=len(summary.problems),
+                 problems_file=str(out / "problems.txt")),
+             msg("batch_footer_files", results=str(out / "results"), summary=str(out / "summary.json"))]
+    if summary.gradebook:
+        lines.append(msg("batch_footer_gradebook", gradebook=summary.gradebook))
+    return lines
+
+
+def gradebook_warnings(summary: BatchSummary, out: Path) -> list[Msg]:
+    """One warning per result the gradebook did not record, and what to run once it works."""
+    lines = [msg("batch_warning", message=m) for m in summary.gradebook_errors]
+    if summary.gradebook_errors:
+        lines.append(msg("batch_not_in_gradebook", n=len(summary.gradebook_errors),
+                         results=str(out / "results")))
+    return lines

@@ -10,10 +10,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from autograder.i18n import Echo, Msg, msg
 
 if TYPE_CHECKING:
     from autograder.assignment import Assignment
@@ -21,6 +23,15 @@ if TYPE_CHECKING:
     from autograder.results import GradeResult
 
 TARGETS = ("csv", "moodle", "canvas", "gradescope", "gradescope-bundle")
+
+
+class ExportUsageError(ValueError):
+    """A command-line mistake (a missing option, an unknown target): ``msg`` is what to say, in
+    the operator's language; ``str()`` is its English text."""
+
+    def __init__(self, message_id: str, **params: Any) -> None:
+        self.msg: Msg = msg(message_id, **params)
+        super().__init__(str(self.msg))
 
 
 def late_policy(assignment: Assignment | None, due: datetime | None) -> LatePolicy | None:
@@ -49,11 +60,12 @@ def relate(results: Sequence[GradeResult], policy: LatePolicy | None,
     return out
 
 
-def _report(echo: Callable[[str], None], title: str, items: Sequence[str]) -> None:
+def _report(echo: Echo, title: str, items: Sequence[Msg | str]) -> None:
+    """``title`` (a message id) with the number of items, then one line per item."""
     if items:
-        echo(f"{title} ({len(items)}):")
+        echo(msg("export_list_title", title=msg(title), n=len(items)))
         for item in items:
-            echo(f"  - {item}")
+            echo(msg("export_list_item", item=item))
 
 
 def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Path | None = None,
@@ -61,41 +73,43 @@ def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Pa
                worksheet: Path | None = None, gradebook: Path | None = None,
                assignment_name: str | None = None, assignment_id: str | None = None,
                points_possible: float | None = None, datasets_dir: Path | None = None,
-               assignment: Assignment | None = None, echo: Callable[[str], None] = print,
+               assignment: Assignment | None = None, echo: Echo = print,
                from_gradebook: str | Path | None = None) -> int:
     """Run one export. Returns the exit code: 0, or 1 when something was skipped or left
     unmatched (the files are still written; what was left out is listed). ``from_gradebook``
     (a gradebook's path or URL) replaces RESULTS_DIR: the latest result per student with TA
-    overrides applied, each named by its attempt."""
+    overrides applied, each named by its attempt. What it says goes to ``echo`` (``Msg``); a
+    usage mistake raises ``ExportUsageError`` (a ValueError carrying ``msg``)."""
     from autograder.assignment import check_same
     from autograder.keymodel import load_key
     from autograder.naming import safe_name
     from autograder.report import load_results, parse_due
 
     if target not in TARGETS:
-        raise ValueError(f"export target must be one of {', '.join(TARGETS)}, got {target!r}")
+        raise ExportUsageError("export_bad_target", targets=", ".join(TARGETS), target=target)
     out = Path(out)
     if target == "gradescope-bundle":
         from autograder.export.gradescope import write_bundle
 
         if key_path is None:
-            raise ValueError("the Gradescope bundle needs --key")
+            raise ExportUsageError("export_bundle_needs_key")
         if assignment is None:
-            raise ValueError("the Gradescope bundle needs the assignment (--assignment)")
-        check_same(assignment, load_key(key_path).assignment, "answer key", where=str(key_path))
+            raise ExportUsageError("export_bundle_needs_assignment")
+        check_same(assignment, load_key(key_path).assignment, msg("assignment_recorded_answer_key"),
+                   where=str(key_path))
         zpath = write_bundle(out, key_path, assignment, lang=lang, reveal=reveal, datasets_dir=datasets_dir)
-        echo(f"Gradescope autograder written to {out} and {zpath} (upload the zip)")
+        echo(msg("export_bundle_written", out=str(out), zip=str(zpath)))
         return 0
     if from_gradebook is not None:  # autograder.gradebook: it says which attempt each result is
         from autograder.gradebook import export_results
 
         results, bad = export_results(from_gradebook, assignment, echo=echo), False
     elif results_dir is None:
-        raise ValueError(f"export {target} needs RESULTS_DIR (or --from-gradebook)")
+        raise ExportUsageError("export_needs_results", target=target)
     else:
         loaded = load_results(Path(results_dir), assignment)
         results = [r for _, r in loaded.results]
-        _report(echo, "skipped files", loaded.skipped)
+        _report(echo, "export_skipped_files", loaded.skipped)
         bad = bool(loaded.skipped)
     due_dt = parse_due(due)
     policy = late_policy(assignment, due_dt)
@@ -105,32 +119,32 @@ def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Pa
         from autograder.export import csv_all
 
         path = csv_all.write(results, out)
-        echo(f"{len(csv_all.rows(results))} rows written to {path}")
+        echo(msg("export_csv_written", n=len(csv_all.rows(results)), path=str(path)))
     elif target == "moodle":
         from autograder.export import moodle
 
         if worksheet is None:
-            raise ValueError("the Moodle export needs --worksheet (the downloaded grading worksheet CSV)")
+            raise ExportUsageError("export_moodle_needs_worksheet")
         key = load_key(key_path) if key_path else None
         m = moodle.write(worksheet, results, out, key=key, assignment=assignment, lang=lang, reveal=reveal,
                          due=due_dt, maximum_grade=points_possible, late_policy=policy)
-        echo(f"{len(m.fill.matches)} grades written to {m.worksheet}; feedback files in {m.feedback_zip}")
-        _report(echo, "results with no worksheet row", m.fill.unmatched_results)
-        _report(echo, "worksheet rows with no result (left as downloaded)", m.fill.unmatched_rows)
-        _report(echo, "rows not filled", m.fill.problems)
+        echo(msg("export_moodle_written", n=len(m.fill.matches), worksheet=str(m.worksheet),
+                 zip=str(m.feedback_zip)))
+        _report(echo, "export_moodle_unmatched_results", m.fill.unmatched_results)
+        _report(echo, "export_moodle_unmatched_rows", m.fill.unmatched_rows)
+        _report(echo, "export_rows_not_filled", m.fill.problems)
         bad |= bool(m.fill.unmatched_results or m.fill.problems)
     elif target == "canvas":
         from autograder.export import canvas
 
         if not assignment_name:
-            raise ValueError("the Canvas export needs --assignment-name (and --assignment-id to update "
-                             "an existing assignment)")
+            raise ExportUsageError("export_canvas_needs_name")
         c = canvas.write(results, out, assignment_name=assignment_name, assignment_id=assignment_id,
                          points_possible=points_possible, gradebook_path=gradebook)
-        echo(f"{len(c.matched)} scores written to {out} (column {c.column!r})")
-        _report(echo, "results with no gradebook row", c.unmatched_results)
-        _report(echo, "gradebook rows with no result (left as exported)", c.unmatched_rows)
-        _report(echo, "rows not filled", c.problems)
+        echo(msg("export_canvas_written", n=len(c.matched), path=str(out), column=c.column))
+        _report(echo, "export_canvas_unmatched_results", c.unmatched_results)
+        _report(echo, "export_canvas_unmatched_rows", c.unmatched_rows)
+        _report(echo, "export_rows_not_filled", c.problems)
         bad |= bool(c.unmatched_results or c.problems)
     elif target == "gradescope":
         import json
@@ -142,5 +156,5 @@ def cli_export(target: str, results_dir: Path | None, out: Path, *, key_path: Pa
             data = results_json(r, lang=lang, reveal=reveal, due=due_dt, assignment=assignment)
             (out / f"{safe_name(r.student.id)}.results.json").write_text(
                 json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
-        echo(f"{len(results)} Gradescope results.json files written to {out}")
+        echo(msg("export_gradescope_written", n=len(results), path=str(out)))
     return 1 if bad else 0

@@ -45,6 +45,7 @@ from pathlib import Path
 from autograder.errors import AutograderError
 from autograder.export import csvfile
 from autograder.fsutil import write_bytes_atomic
+from autograder.i18n import Msg, msg
 from autograder.naming import student_identity
 from autograder.results import GradeResult
 
@@ -61,9 +62,9 @@ class CanvasExport:
     text: str
     column: str  # the assignment column's title
     matched: tuple[str, ...]  # student ids written
-    unmatched_results: tuple[str, ...]
-    unmatched_rows: tuple[str, ...]
-    problems: tuple[str, ...]
+    unmatched_results: tuple[Msg, ...]  # each a sentence for the operator
+    unmatched_rows: tuple[Msg, ...]
+    problems: tuple[Msg, ...]
 
 
 def download_name(name: str) -> str:
@@ -112,16 +113,14 @@ def _check_header(header: list[str], where: str, delimiter: str) -> bool:
     if not (plain or split):
         other = ";" if delimiter == "," else ","
         more = "…" if len(header) > 8 else ""
-        hint = (f" It looks {other!r}-separated but could not be split consistently."
-                if other in ",".join(header) else "")
+        hint: Msg | str = msg("canvas_other_separator", sep=other) if other in ",".join(header) else ""
         raise AutograderError(
-            f"{where}line 1: this is not a Canvas gradebook export: it must start with Student,ID or "
-            f"LastName,FirstName,ID (columns: {', '.join(header[:8])}{more}).{hint}",
-            fix="pass the CSV from Grades > Export > Export Entire Gradebook, as Canvas wrote it.")
+            msg("canvas_not_a_gradebook", at=msg("export_line", file=where, line=1),
+                columns=", ".join(header[:8]) + more, hint=hint),
+            fix=msg("canvas_not_a_gradebook_fix"))
     if "Section" not in [h.strip() for h in header]:
-        raise AutograderError(f"{where}line 1: the Canvas gradebook has no Section column, which Canvas's "
-                              "importer needs after the student columns.",
-                              fix="export the gradebook again from Canvas; do not remove columns.")
+        raise AutograderError(msg("canvas_no_section", at=msg("export_line", file=where, line=1)),
+                              fix=msg("canvas_no_section_fix"))
     return split
 
 
@@ -138,13 +137,12 @@ def gradebook_csv(results: Sequence[GradeResult], *, assignment_name: str,
 
     table = csvfile.read(gradebook, sniff=True)
     if not table.rows:
-        raise AutograderError(f"{where}the Canvas gradebook CSV is empty.",
-                              fix="export it again: Grades > Export > Export Entire Gradebook.")
+        raise AutograderError(msg("canvas_empty", file=where), fix=msg("canvas_empty_fix"))
     header, data = table.rows[0], table.rows[1:]
     split_names = _check_header(header, where, table.delimiter)
     comma = table.decimal_comma
     cols = {name: csvfile.find(header, (name,)) for name in STUDENT_COLUMNS}
-    problems: list[str] = []
+    problems: list[Msg] = []
     col = _assignment_column(header, assignment_name, assignment_id)
     title = column_title(assignment_name, assignment_id)
     if col is None:
@@ -165,8 +163,9 @@ def gradebook_csv(results: Sequence[GradeResult], *, assignment_name: str,
             return f"{cell(row, 'FirstName')} {cell(row, 'LastName')}".strip()
         return cell(row, "Student")
 
-    def label(n: int) -> str:
-        return f"{where}line {n + 2}: {name_of(data[n])} (ID {cell(data[n], 'ID')})"
+    def label(n: int) -> Msg:
+        return msg("canvas_row", at=msg("export_line", file=where, line=n + 2), name=name_of(data[n]),
+                   id=cell(data[n], "ID"))
 
     def download_names(row: list[str]) -> set[str]:
         """The row's student as a download may name them: the sortable name, or the display
@@ -183,7 +182,7 @@ def gradebook_csv(results: Sequence[GradeResult], *, assignment_name: str,
 
     student_rows = [n for n, row in enumerate(data) if not is_meta(row) and cell(row, "ID")]
     nameless = [n for n, row in enumerate(data) if not is_meta(row) and not cell(row, "ID") and any(row)]
-    problems += [f"{label(n)}: no Canvas ID; left as exported" for n in nameless]
+    problems += [msg("canvas_row_no_id", row=label(n)) for n in nameless]
     points = default_points
     for row in data:
         if row and POINTS_POSSIBLE in row[0]:
@@ -196,21 +195,21 @@ def gradebook_csv(results: Sequence[GradeResult], *, assignment_name: str,
     for n in student_rows:
         seen.setdefault(cell(data[n], "ID"), []).append(n)
     duplicated = {n for rows in seen.values() if len(rows) > 1 for n in rows}
-    problems += [f"{where}lines {', '.join(str(n + 2) for n in rows)}: Canvas ID {cid} appears {len(rows)} "
-                 "times; left as exported (export the gradebook again)"
+    problems += [msg("canvas_duplicate_id", at=msg("export_lines", file=where,
+                                                   lines=", ".join(str(n + 2) for n in rows)),
+                     id=cid, n=len(rows))
                  for cid, rows in seen.items() if len(rows) > 1]
 
     claims: dict[int, list[GradeResult]] = {}
-    unmatched_results: list[str] = []
+    unmatched_results: list[Msg] = []
     for r in results:
         sid, email = r.student.id.strip(), r.student.email.strip().casefold()
         rows = [n for n in student_rows
                 if (sid and sid in {cell(data[n], c) for c in ID_COLUMNS})
                 or (email and cell(data[n], "SIS Login ID").casefold() == email)]
         if len(rows) != 1:
-            why = ("no gradebook row with this id or login (not enrolled, or a test student)" if not rows
-                   else "several gradebook rows match")
-            unmatched_results.append(f"{student_identity(r)}: {why}")
+            unmatched_results.append(msg("canvas_result_no_row" if not rows else "canvas_result_several_rows",
+                                         student=student_identity(r)))
             continue
         claims.setdefault(rows[0], []).append(r)
     matched = []
@@ -218,7 +217,7 @@ def gradebook_csv(results: Sequence[GradeResult], *, assignment_name: str,
         if n in duplicated:
             continue
         if len(claimants) > 1:
-            problems.append(f"{label(n)}: {len(claimants)} results match this row; left as exported")
+            problems.append(msg("canvas_row_several_results", row=label(n), n=len(claimants)))
             continue
         r = claimants[0]
         data[n][col] = _points(r.score, r.max_score, points, comma)
@@ -226,13 +225,7 @@ def gradebook_csv(results: Sequence[GradeResult], *, assignment_name: str,
         named = r.student.name.strip()
         if (r.student.source == "canvas" and named and not r.student.id.startswith("anon_")
                 and download_name(named) not in download_names(data[n])):
-            problems.append(
-                f"{label(n)}: the download named this submission {named!r}, not after this student: in a "
-                "group assignment Canvas names a group's files after the group and the ID of one member, "
-                "so only this member's row got the grade; give the same grade to the other members of "
-                "that group (fill their rows, or enter the grade in SpeedGrader, which gives it to the "
-                "whole group when the assignment is graded as a group). If the student was only renamed "
-                "since the download, nothing is wrong")
+            problems.append(msg("canvas_row_group_download", row=label(n), named=named))
     unmatched_rows = [label(n) for n in student_rows if n not in claims]
     return CanvasExport(csvfile.Table([header, *data], table.bom, table.eol, table.delimiter).text(), title,
                         tuple(matched), tuple(unmatched_results), tuple(unmatched_rows), tuple(problems))
@@ -246,10 +239,8 @@ def write(results: Sequence[GradeResult], out_path: Path, *, assignment_name: st
         try:
             gradebook = Path(gradebook_path).read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise AutograderError(f"{Path(gradebook_path).name}: the Canvas gradebook is not UTF-8 ({exc}).",
-                                  where=str(gradebook_path),
-                                  fix="export it again from Canvas without re-saving it in a spreadsheet "
-                                      "program.") from None
+            raise AutograderError(msg("canvas_not_utf8", name=Path(gradebook_path).name, error=str(exc)),
+                                  where=str(gradebook_path), fix=msg("canvas_not_utf8_fix")) from None
     export = gradebook_csv(results, assignment_name=assignment_name, assignment_id=assignment_id,
                            points_possible=points_possible, gradebook=gradebook,
                            where=Path(gradebook_path).name if gradebook_path else "")

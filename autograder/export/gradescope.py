@@ -60,7 +60,7 @@ from autograder import late as late_work
 from autograder import templating
 from autograder.assignment import Assignment, load_assignment
 from autograder.errors import AutograderError
-from autograder.i18n import translate
+from autograder.i18n import msg, render, translate
 from autograder.keymodel import load_key
 from autograder.report import (
     REVEALS,
@@ -174,7 +174,7 @@ def results_json(result: GradeResult, *, lang: str = "pt", reveal: str = "never"
         "key_sha256": (result.key or {}).get("sha256", ""),
         "result_schema_version": result.schema_version,
         "sandbox_backend": (result.sandbox or {}).get("backend", ""),
-        "not_enforced": list((result.sandbox or {}).get("not_enforced", [])),
+        "not_enforced": [render(str(w), lang) for w in (result.sandbox or {}).get("not_enforced", [])],
         "late": result.late,
     }
     extra.update(instructor or {})
@@ -261,9 +261,9 @@ def _kernel_user(name: str) -> pwd.struct_passwd | None:
     return entry if entry.pw_uid != 0 else None
 
 
-def isolation_for(requested: str, kernel_user: str) -> tuple[str, str]:
+def isolation_for(requested: str, kernel_user: str, lang: str = "en") -> tuple[str, str]:
     """(mode, why): "bubblewrap" when it works here as root, else "user" when the kernel user
-    exists, else "none"."""
+    exists, else "none"; ``why`` (for the instructor) in ``lang``."""
     from autograder.sandbox.bubblewrap import bubblewrap_problem
 
     if requested not in ISOLATIONS:
@@ -274,17 +274,17 @@ def isolation_for(requested: str, kernel_user: str) -> tuple[str, str]:
         problem = bubblewrap_problem(shutil.which("bwrap"), root)
         if problem is None:
             return "bubblewrap", ""
-        why.append(f"bubblewrap: {problem}")
+        why.append(translate("gs_isolation_bubblewrap", lang, problem=problem))
         if requested == "bubblewrap":
             return "none", "; ".join(why)
     if requested in ("auto", "user"):
         if not root:
-            why.append("a separate kernel user needs the grader to run as root")
+            why.append(translate("gs_isolation_needs_root", lang))
         elif _kernel_user(kernel_user) is None:
-            why.append(f"no user {kernel_user!r} (setup.sh creates it)")
+            why.append(translate("gs_isolation_no_user", lang, user=kernel_user))
         else:
             return "user", "; ".join(why)
-    return "none", "; ".join(why) or "isolation none was asked for"
+    return "none", "; ".join(why) or translate("gs_isolation_none_asked", lang)
 
 
 def check_secret(paths: Sequence[Path], uid: int, gid: int, python: str) -> list[str]:
@@ -303,8 +303,7 @@ def package_root() -> Path:
     """The source checkout this package runs from (it holds pyproject.toml)."""
     root = Path(__file__).resolve().parents[2]
     if not (root / "pyproject.toml").is_file():
-        raise AutograderError("Cannot find the grader's source (pyproject.toml) to put in the bundle.",
-                              where=str(root), fix="run from a source checkout (pip install -e .).")
+        raise AutograderError(msg("gs_no_source"), where=str(root), fix=msg("gs_no_source_fix"))
     return root
 
 
@@ -681,32 +680,29 @@ def run(root: Path, *, lang: str, reveal: str, isolation: str = "auto", kernel_u
     if grade_cmd:
         mode, why = "command", "AUTOGRADER_GS_GRADE_CMD"
     else:
-        mode, why = isolation_for(isolation, kernel_user)
+        mode, why = isolation_for(isolation, kernel_user, lang)
     instructor["isolation"] = mode + (f" ({why})" if why else "")
     if origin := python_origin():
         instructor["python"] = f"{platform.python_version()}: {origin}"
     try:
         if mode == "none" and not allow_unisolated:
-            raise AutograderError(
-                f"The student's kernel cannot be isolated here ({why}), so it could read the answer key.",
-                fix="rebuild the autograder (setup.sh creates the kernel user), or set "
-                    "AUTOGRADER_GS_ALLOW_UNISOLATED=1 to grade anyway.")
+            raise AutograderError(msg("gs_not_isolated", why=why), fix=msg("gs_not_isolated_fix"))
         if mode == "user":
             entry = _kernel_user(kernel_user)
             assert entry is not None
             secret = [src / "key.json", src / "assignment" / "assignment.toml", choice.notebook]
             readable = check_secret(secret, entry.pw_uid, entry.pw_gid, sys.executable)
             if readable:
-                raise AutograderError(f"The kernel user {kernel_user!r} can read {', '.join(readable)}.",
-                                      fix="run_autograder makes them readable by root only: check that "
-                                          "it ran as root.")
+                raise AutograderError(
+                    msg("gs_kernel_user_reads", user=kernel_user, paths=", ".join(readable)),
+                    fix=msg("gs_kernel_user_reads_fix"))
         if mode == "bubblewrap":
             from autograder.sandbox.bubblewrap import is_within, python_roots
 
             exposed = [r for r in python_roots() if is_within(str(src.resolve()), r)]
             if exposed:
-                raise AutograderError(f"The Python prefix {exposed[0]} contains the bundle's source.",
-                                      fix="install the grader outside /autograder (setup.sh's prefix).")
+                raise AutograderError(msg("gs_prefix_holds_source", prefix=exposed[0]),
+                                      fix=msg("gs_prefix_holds_source_fix"))
         result_path = out / "result.json"
         result_path.unlink(missing_ok=True)
         started = time.monotonic()
@@ -722,7 +718,7 @@ def run(root: Path, *, lang: str, reveal: str, isolation: str = "auto", kernel_u
         instructor["grading_seconds"] = round(time.monotonic() - started, 1)
     except Exception as exc:  # the grader failed: the student gets a result saying so
         text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
-        why_text = exc.message() if isinstance(exc, AutograderError) else f"{type(exc).__name__}: {exc}"
+        why_text = exc.message(lang) if isinstance(exc, AutograderError) else f"{type(exc).__name__}: {exc}"
         _write_json(results_path, failure_json(translate("gs_grader_failed", lang), f"{text}\n{why_text}",
                                                extra=instructor))
         print(why_text, file=sys.stderr)

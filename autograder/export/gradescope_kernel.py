@@ -38,6 +38,7 @@ from typing import Any
 
 import psutil
 
+from autograder.i18n import encode
 from autograder.sandbox import CellRun, Limits
 from autograder.sandbox.limits import INTERRUPT_GRACE_S
 from autograder.sandbox.outputs import ErrorInfo, limit_error
@@ -121,11 +122,10 @@ class UserSandbox:
             "memory": f"watchdog in the helper (kill above {limits.memory_mb} MB), and the grader's check "
                       "of the kernel user's total memory",
         }
+        # coded messages (``i18n.encode``): the report says them in the student's language
         self.not_enforced: tuple[str, ...] = (
-            f"Network isolation is NOT applied: the kernel (user {user!r}) can reach the network "
-            "(bubblewrap is not used here).",
-            "The kernel can see the files every user can read (the system, the Python environment), "
-            "but not the key, the assignment, the submission folder or the results.",
+            encode("gs_not_enforced_network_user", user=user),
+            encode("gs_not_enforced_files_user"),
         )
 
     # -- lifecycle ---------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from autograder import templating
 from autograder.assignment import Assignment
 from autograder.errors import AutograderError
 from autograder.export import csvfile
-from autograder.i18n import translate
+from autograder.i18n import Msg, msg, translate
 from autograder.keymodel import AnswerKey
 from autograder.late import LatePolicy
 from autograder.naming import student_identity
@@ -140,9 +140,9 @@ class Match:
 class WorksheetFill:
     text: str  # the worksheet, filled
     matches: tuple[Match, ...]
-    unmatched_results: tuple[str, ...]  # results no row was found for (or conflicting)
-    unmatched_rows: tuple[str, ...]  # rows no result was found for (left as downloaded)
-    problems: tuple[str, ...]  # rows found but not filled, and why; notes for the upload
+    unmatched_results: tuple[Msg, ...]  # results no row was found for (or conflicting)
+    unmatched_rows: tuple[Msg, ...]  # rows no result was found for (left as downloaded)
+    problems: tuple[Msg, ...]  # rows found but not filled, and why; notes for the upload
 
 
 def participant_id(text: str) -> str | None:
@@ -204,9 +204,14 @@ class Worksheet:
         i = self.col[key]
         return row[i].strip() if i is not None and i < len(row) else ""
 
-    def label(self, n: int) -> str:
+    def label(self, n: int) -> Msg:
         row = self.data[n]
-        return f"{self.where}line {n + 2}: {self.cell(row, 'id')} ({self.cell(row, 'name')})"
+        return msg("moodle_row", at=msg("export_line", file=self.where, line=n + 2), id=self.cell(row, "id"),
+                   name=self.cell(row, "name"))
+
+    def lines(self, numbers: Sequence[str]) -> Msg:
+        """"<file>: lines 3, 4" (line numbers as the file counts them)."""
+        return msg("export_lines", file=self.where, lines=", ".join(numbers))
 
     def groups(self) -> dict[str, list[int]]:
         """Group name (casefolded) -> the rows of its members (team assignments)."""
@@ -227,9 +232,8 @@ def read_worksheet(text: str, where: str = "") -> Worksheet:
     where = f"{where}: " if where else ""
     table = csvfile.read(text)
     if not table.rows or not any(c.strip() for c in table.rows[0]):
-        raise AutograderError(f"{where}the grading worksheet is empty.",
-                              fix="download it again: assignment > View all submissions > "
-                                  "Grading action > Download grading worksheet.")
+        raise AutograderError(msg("moodle_worksheet_empty", file=where),
+                              fix=msg("moodle_worksheet_empty_fix"))
     header = table.rows[0]
     col = {name: find_column(header, names) for name, names in (
         ("id", IDENTIFIER), ("name", FULL_NAME), ("email", EMAIL), ("grade", GRADE), ("max", MAXIMUM),
@@ -237,23 +241,24 @@ def read_worksheet(text: str, where: str = "") -> Worksheet:
         ("feedback", FEEDBACK))}
     missing = [names for key, names in REQUIRED if col[key] is None]
     if missing:
-        dialect = ""
+        dialect: Msg | str = ""
         if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
-            dialect = " It is not comma-separated (it was probably re-saved by a spreadsheet program)."
-        named = " and no ".join(f"{names[0]!r} ({' / '.join(repr(n) for n in names[1:])} in Portuguese)"
-                                for names in missing)
+            dialect = msg("moodle_worksheet_not_comma")
+        named = [msg("moodle_column_names", title=repr(names[0]),
+                     translations=" / ".join(repr(n) for n in names[1:])) for names in missing]
+        what = named[0] if len(named) == 1 else msg("moodle_columns_and", first=named[0], second=named[1])
+        for more in named[2:]:
+            what = msg("moodle_columns_and", first=what, second=more)
         raise AutograderError(
-            f"{where}line 1: the grading worksheet has no {named} column (its columns: "
-            f"{', '.join(header)}).{dialect}",
-            fix="pass the CSV from 'Download grading worksheet' (enable 'Offline grading worksheet' in "
-                "the assignment's feedback types) as Moodle wrote it, not a gradebook export: Moodle's "
-                "importer needs Identifier, Grade and Last modified (grade).")
+            msg("moodle_worksheet_missing_columns", at=msg("export_line", file=where, line=1), missing=what,
+                columns=", ".join(header), dialect=dialect),
+            fix=msg("moodle_worksheet_missing_columns_fix"))
     english = all(_title(header[i]) == _title(names[0])
                   for key, names in REQUIRED if (i := col[key]) is not None)
     return Worksheet(table, col, where, english)
 
 
-def worksheet_rows(sheet: Worksheet) -> tuple[dict[str, list[int]], dict[str, list[int]], list[str]]:
+def worksheet_rows(sheet: Worksheet) -> tuple[dict[str, list[int]], dict[str, list[int]], list[Msg]]:
     """Rows by email and by participant id, and the duplicate identifiers (each a sentence)."""
     by_email: dict[str, list[int]] = {}
     by_participant: dict[str, list[int]] = {}
@@ -262,9 +267,8 @@ def worksheet_rows(sheet: Worksheet) -> tuple[dict[str, list[int]], dict[str, li
             by_email.setdefault(email, []).append(n)
         if (pid := participant_id(sheet.cell(row, "id"))) is not None:
             by_participant.setdefault(pid, []).append(n)
-    duplicates = [f"{sheet.where}lines {', '.join(str(n + 2) for n in rows)}: the identifier "
-                  f"Participant {pid} appears {len(rows)} times; those rows were left as downloaded "
-                  "(download the worksheet again)" for pid, rows in by_participant.items() if len(rows) > 1]
+    duplicates = [msg("moodle_duplicate_participant", at=sheet.lines([str(n + 2) for n in rows]), id=pid,
+                      n=len(rows)) for pid, rows in by_participant.items() if len(rows) > 1]
     return by_email, by_participant, duplicates
 
 
@@ -303,15 +307,13 @@ def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str 
     groups = sheet.groups() if sheet.team else {}
 
     claims: dict[int, list[tuple[GradeResult, str]]] = {}
-    unmatched_results: list[str] = []
+    unmatched_results: list[Msg] = []
     for r in results:
         if sheet.team and r.student.source in GROUP_SOURCES and r.student.name:
             members = groups.get(r.student.name.strip().casefold(), [])
             if not members:
-                unmatched_results.append(
-                    f"{student_identity(r)}: a group submission, but no row of the worksheet lists the "
-                    f"group {r.student.name!r} in its Group column; nobody got this grade (check the "
-                    "group's name in Moodle, or grade its members by hand)")
+                unmatched_results.append(msg("moodle_group_not_listed", student=student_identity(r),
+                                             group=r.student.name))
             for n in members:
                 claims.setdefault(n, []).append((r, r.student.name))
             continue
@@ -319,14 +321,12 @@ def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str 
         pid = result_participant(r)
         id_rows = by_participant.get(pid, []) if pid else []
         if email_rows and id_rows and set(email_rows) != set(id_rows):
-            unmatched_results.append(
-                f"{student_identity(r)}: the email and the participant id point to different rows")
+            unmatched_results.append(msg("moodle_email_and_id_differ", student=student_identity(r)))
             continue
         rows = email_rows or id_rows
         if len(rows) != 1:
-            why = ("no row of the worksheet has this email or participant id (not a participant of "
-                   "this assignment, or graded from another download)" if not rows else "several rows match")
-            unmatched_results.append(f"{student_identity(r)}: {why}")
+            unmatched_results.append(msg("moodle_result_no_row" if not rows else "moodle_result_several_rows",
+                                         student=student_identity(r)))
             continue
         claims.setdefault(rows[0], []).append((r, ""))
 
@@ -339,19 +339,17 @@ def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str 
         if n in duplicated:
             continue
         if len(claimants) > 1:
-            problems.append(f"{label}: {len(claimants)} results match this row "
-                            f"({'; '.join(student_identity(r) for r, _ in claimants)}); left as downloaded")
+            problems.append(msg("moodle_row_several_results", row=label, n=len(claimants),
+                                students="; ".join(student_identity(r) for r, _ in claimants)))
             continue
         r, group = claimants[0]
         if sheet.cell(row, "can_change").casefold() in LOCKED:
-            problems.append(f"{label}: the grade cannot be changed in Moodle (locked or overridden); "
-                            "left as downloaded")
+            problems.append(msg("moodle_row_locked", row=label))
             continue
         max_text = sheet.cell(row, "max")
         maximum = csvfile.parse_number(max_text) if max_text else maximum_grade
         if maximum is None:
-            problems.append(f"{label}: no Maximum Grade to scale to (pass maximum_grade=...); "
-                            "left as downloaded")
+            problems.append(msg("moodle_row_no_maximum", row=label))
             continue
         r = _late(r, sheet, n, late_policy)
         grade = min(maximum, max(0.0, r.score / r.max_score * maximum if r.max_score else 0.0))
@@ -369,24 +367,13 @@ def fill_worksheet(worksheet: str, results: Sequence[GradeResult], *, lang: str 
         pid = participant_id(sheet.cell(row, "id")) or ""
         matches.append(Match(n, pid, sheet.cell(row, "name"), r, group))
     if sheet.col["feedback"] is None and matches:
-        problems.append("the worksheet has no 'Feedback comments' column, so no comment was written "
-                        "(enable 'Feedback comments' in the assignment's feedback types)")
+        problems.append(msg("moodle_no_feedback_column"))
     if stale:
-        problems.append(f"{sheet.where}lines {', '.join(stale)} already had a grade in Moodle: Moodle keeps "
-                        "its own grade if it changed after this worksheet was downloaded; tick 'Allow "
-                        "updating records that have been modified more recently in Moodle than in the "
-                        "spreadsheet' when uploading to replace it")
+        problems.append(msg("moodle_rows_already_graded", at=sheet.lines(stale)))
     if unreadable:
-        problems.append(f"{sheet.where}lines {', '.join(unreadable)} already had a grade in Moodle, and "
-                        "their 'Last modified (grade)' is not an English date: Moodle's importer reads it "
-                        "with PHP's strtotime, which knows only English, so it takes these grades as changed "
-                        "in Moodle since the download and skips them; tick 'Allow updating records that have "
-                        "been modified more recently in Moodle than in the spreadsheet' when uploading")
+        problems.append(msg("moodle_rows_already_graded_unreadable", at=sheet.lines(unreadable)))
     if not sheet.english and matches:
-        problems.append("the worksheet's column titles are a Moodle language pack's (not English): upload it "
-                        "with your Moodle language set to the one it was downloaded in, since Moodle's "
-                        "importer finds Identifier, Grade and Last modified (grade) by their titles in the "
-                        "uploader's language and otherwise refuses the file (invalid grade import)")
+        problems.append(msg("moodle_language_pack_titles"))
 
     claimed = set(claims)
     unmatched_rows = [sheet.label(n) for n, row in enumerate(data)
@@ -440,9 +427,8 @@ def write(worksheet_path: Path, results: Sequence[GradeResult], out_dir: Path, *
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise AutograderError(f"The grading worksheet is not UTF-8 ({exc}).", where=str(worksheet_path),
-                              fix="download it again from Moodle without opening and re-saving it "
-                                  "in a spreadsheet program.") from None
+        raise AutograderError(msg("moodle_worksheet_not_utf8", error=str(exc)), where=str(worksheet_path),
+                              fix=msg("moodle_worksheet_not_utf8_fix")) from None
     fill = fill_worksheet(text, results, lang=lang, assignment=assignment, maximum_grade=maximum_grade,
                           late_policy=late_policy, where=worksheet_path.name)
     reports = {m.result.student.id: student_report(m.result, key, assignment, lang=lang, reveal=reveal,  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ For a review UI (one ``Gradebook`` per process; every method is one transaction)
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,8 @@ from autograder.gradebook.models import Attempt, Comment, Override
 from autograder.gradebook.overrides import OverrideError, apply_overrides
 from autograder.gradebook.repository import Grade, History, NotFound, Recorded
 from autograder.gradebook.store import DEFAULT_NAME, GradebookError
-from autograder.results import read_result_file
+from autograder.i18n import Echo, Msg, msg
+from autograder.results import error_reason, read_result, skipped_file
 
 __all__ = ["DEFAULT_NAME", "Attempt", "Comment", "Grade", "Gradebook", "GradebookError", "History",
            "NotFound", "Override", "OverrideError", "Recorded", "apply_overrides", "open_gradebook"]
@@ -46,7 +47,7 @@ __all__ = ["DEFAULT_NAME", "Attempt", "Comment", "Grade", "Gradebook", "Gradeboo
 class Imported:
     recorded: int  # new attempts
     already: int  # results that were already in the gradebook
-    skipped: tuple[str, ...]  # "file: reason"
+    skipped: tuple[Msg, ...]  # "file: reason", one sentence each
 
 
 class Gradebook:
@@ -61,9 +62,8 @@ class Gradebook:
         except GradebookError:
             raise
         except Exception as exc:  # a driver or server error: one clear sentence
-            raise GradebookError(f"Cannot open the gradebook: {type(exc).__name__}: {exc}",
-                                 where=self.where, fix="check the path or URL (and that the server "
-                                                       "runs, for PostgreSQL).") from exc
+            raise GradebookError(msg("gradebook_cannot_open", error=f"{type(exc).__name__}: {exc}"),
+                                 where=self.where, fix=msg("gradebook_cannot_open_fix")) from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -109,17 +109,17 @@ class Gradebook:
     def import_results(self, results_dir: Path, origin: str = "import") -> Imported:
         """Record every result JSON of ``results_dir`` (rebuilds a gradebook from the interchange format)."""
         recorded = already = 0
-        skipped = []
+        skipped: list[Msg] = []
         for path in sorted(Path(results_dir).glob("*.json")):
-            read = read_result_file(path)
-            if isinstance(read, str):
+            read = read_result(path)
+            if isinstance(read, Msg):
                 skipped.append(read)
                 continue
             text, _ = read
             try:
                 r = self.record(text, origin=origin)
             except (ValueError, KeyError, TypeError) as exc:
-                skipped.append(f"{path.name}: {exc}")
+                skipped.append(skipped_file(path.name, error_reason(exc)))
                 continue
             recorded += r.new
             already += not r.new
@@ -164,8 +164,11 @@ def open_gradebook(location: str | Path, create: bool = True) -> Gradebook:
     return Gradebook(location, create)
 
 
-def export_results(location: str | Path, assignment: Any,
-                   echo: Callable[[str], None] = print) -> list[Any]:
+def _print(m: Msg) -> None:
+    print(m.text("en"))
+
+
+def export_results(location: str | Path, assignment: Any, echo: Echo = _print) -> list[Any]:
     """For ``autograder export --from-gradebook``: the latest result per student of ``assignment``
     with overrides applied; says which attempt each one is (one line per student)."""
     name = getattr(assignment, "name", None)
@@ -173,12 +176,11 @@ def export_results(location: str | Path, assignment: Any,
         if name is None:
             names = gb.assignments()
             if len(names) != 1:
-                raise GradebookError(f"The gradebook holds {len(names)} assignments ({', '.join(names)}).",
-                                     where=gb.where, fix="pass --assignment NAME.")
+                raise GradebookError(msg("gradebook_assignments", n=len(names), names=", ".join(names)),
+                                     where=gb.where, fix=msg("gradebook_pass_assignment"))
             name = names[0]
         grades = gb.latest(name)
-    echo(f"from the gradebook {store.describe(location)}: {len(grades)} student(s) of {name}, the latest "
-         f"grade of each with overrides applied:")
+    echo(msg("gradebook_export_from", where=store.describe(location), n=len(grades), assignment=name))
     for g in grades:
-        echo(f"  {g.describe()}")
+        echo(msg("gradebook_export_grade", grade=g.describe()))
     return [g.result for g in grades]

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from autograder.gradebook import Grade, Gradebook, GradebookError, History
+from autograder.batch import columns, status_msg
+from autograder.gradebook import Grade, Gradebook, GradebookError, History, OverrideError
+from autograder.i18n import Echo, Msg, msg
 
 
 def which_assignment(gb: Gradebook, assignment: str | None) -> str:
@@ -17,76 +18,96 @@ def which_assignment(gb: Gradebook, assignment: str | None) -> str:
     names = gb.assignments()
     if len(names) == 1:
         return names[0]
-    raise GradebookError("The gradebook holds no grade yet." if not names else
-                         f"The gradebook holds several assignments ({', '.join(names)}).",
-                         where=gb.where, fix="pass --assignment NAME." if names else
-                         "grade a class with `autograder grade-batch ... --gradebook` first.")
+    if not names:
+        raise GradebookError(msg("gradebook_empty"), where=gb.where, fix=msg("gradebook_empty_fix"))
+    raise GradebookError(msg("gradebook_several", names=", ".join(names)), where=gb.where,
+                         fix=msg("gradebook_pass_assignment"))
 
 
 def parse_target(target: str) -> tuple[str, str | None]:
-    """``q4`` -> (q4, None); ``q4:q4_mse`` -> (q4, q4_mse)."""
+    """``q4`` -> (q4, None); ``q4:q4_mse`` -> (q4, q4_mse). ``OverrideError`` (a ValueError, with
+    ``msg``) when it is neither."""
     exercise, _, check = target.partition(":")
     if not exercise:
-        raise ValueError(f"the target must be EXERCISE or EXERCISE:CHECK, got {target!r}")
+        raise OverrideError(msg("gradebook_bad_target", target=repr(target)))
     return exercise, check or None
 
 
-def grade_lines(grades: list[Grade]) -> list[str]:
-    """The class table: student, score, status, the attempt used, overrides, notes."""
-    rows = [("student", "score", "status", "attempt", "graded (UTC)", "overrides")]
+_GRADE_COLUMNS = ("student", "score", "status", "attempt", "graded", "overrides")
+
+
+def grade_lines(grades: list[Grade]) -> list[Msg]:
+    """The class table, one ``Msg`` per line: student, score, status, the attempt used, overrides,
+    then the notes."""
+    rows: list[dict[str, Msg | str]] = []
     for g in grades:
         name = f"{g.student.name} ({g.student.lms_id})" if g.student.name else g.student.lms_id
-        rows.append((name, f"{g.result.score:g}/{g.result.max_score:g}",
-                     g.result.status + (" (late)" if g.submission.late else ""), f"#{g.attempt.id}",
-                     f"{g.attempt.graded_at:%Y-%m-%d %H:%M}", str(len(g.overrides)) if g.overrides else ""))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+        rows.append({"student": name, "score": f"{g.result.score:g}/{g.result.max_score:g}",
+                     "status": status_msg(g.result.status, g.submission.late), "attempt": f"#{g.attempt.id}",
+                     "graded": f"{g.attempt.graded_at:%Y-%m-%d %H:%M}",
+                     "overrides": str(len(g.overrides)) if g.overrides else ""})
+    lines = columns("gradebook_table", _GRADE_COLUMNS, rows)
     for g in grades:
-        lines += [f"  ! {g.student.lms_id}: {n}" for n in g.notes]
+        lines += [msg("gradebook_table_note", student=g.student.lms_id, note=n) for n in g.notes]
     return lines
 
 
-def history_lines(h: History) -> list[str]:
+def _when(t: Any) -> str:
+    return f"{t:%Y-%m-%d %H:%M}"
+
+
+def history_lines(h: History) -> list[Msg]:
+    """Everything about one student, one ``Msg`` per line: each submission with its attempts,
+    overrides (undone ones too) and comments."""
     s = h.student
-    lines = [f"{s.name} ({s.lms_id})" if s.name else s.lms_id]
-    if s.email or s.source:
-        lines[0] += f"  {s.email} [{s.source}]".rstrip()
-    subs = {sub.id: sub for sub in h.submissions}
+    who = f"{s.name} ({s.lms_id})" if s.name else s.lms_id
+    lines = [msg("gradebook_history_student_more", who=who, email=s.email, source=s.source)
+             if s.email or s.source else msg("gradebook_history_student", who=who)]
     for sub in h.submissions:
-        late = " LATE" if sub.late else ""
-        when = f"{sub.submitted_at:%Y-%m-%d %H:%M} UTC" if sub.submitted_at else "time unknown"
-        lines.append(f"submission #{sub.id} {sub.assignment} sha256 {sub.sha256[:12]}… ({when}{late}) "
-                     f"from {sub.source_file}")
+        when = (msg("gradebook_history_when", when=_when(sub.submitted_at)) if sub.submitted_at
+                else msg("gradebook_history_time_unknown"))
+        lines.append(msg("gradebook_history_submission_late" if sub.late else "gradebook_history_submission",
+                         id=sub.id, assignment=sub.assignment, sha=sub.sha256[:12], when=when,
+                         source=sub.source_file))
         for a in (a for a in h.attempts if a.submission_id == sub.id):
-            lines.append(f"  {a.describe()}: {a.status} {a.score:g}/{a.max_score:g} [{a.origin}]")
+            lines.append(msg("gradebook_history_attempt", attempt=a.describe(), status=status_msg(a.status),
+                             score=f"{a.score:g}", max=f"{a.max_score:g}", origin=a.origin))
         for o in (o for o in h.overrides if o.submission_id == sub.id):
-            state = (f"undone by {o.undone_by} on {o.undone_at:%Y-%m-%d %H:%M} UTC"
-                     + (f": {o.undo_why}" if o.undo_why else "")) if not o.active else "active"
-            on = f" on attempt #{o.attempt_id}" if o.attempt_id else ""
-            lines.append(f"  override #{o.id} {o.target} = {o.points:g} points{on}, by {o.who} on "
-                         f"{o.created_at:%Y-%m-%d %H:%M} UTC: {o.why} ({state})")
+            state = (msg("gradebook_override_active") if o.active
+                     else msg("gradebook_override_undone_why", who=o.undone_by, when=_when(o.undone_at),
+                              why=o.undo_why) if o.undo_why
+                     else msg("gradebook_override_undone", who=o.undone_by, when=_when(o.undone_at)))
+            params = dict(id=o.id, target=o.target, points=f"{o.points:g}", who=o.who,
+                          when=_when(o.created_at), why=o.why, state=state)
+            lines.append(msg("gradebook_history_override_on", attempt=o.attempt_id, **params) if o.attempt_id
+                         else msg("gradebook_history_override", **params))
         for c in (c for c in h.comments if c.submission_id == sub.id):
-            on = f" on {c.exercise}" if c.exercise else ""
-            lines.append(f"  comment #{c.id}{on} by {c.who} on {c.created_at:%Y-%m-%d %H:%M} UTC: {c.text}")
-    if not subs:
-        lines.append("no submission recorded")
+            params = dict(id=c.id, who=c.who, when=_when(c.created_at), text=c.text)
+            lines.append(msg("gradebook_history_comment_on", exercise=c.exercise, **params) if c.exercise
+                         else msg("gradebook_history_comment", **params))
+    if not h.submissions:
+        lines.append(msg("gradebook_history_none"))
     return lines
+
+
+def _print(m: Msg) -> None:
+    print(m.text("en"))
 
 
 def cli_regrade(path: Path | None, key: Path, out: Path, *, gradebook: str, assignment: Any,
                 options: Any, workers: int | None = None, scheduler: str | None = None,
                 cluster: str | None = None, max_tries: int = 3, reports: bool = True, lang: str = "pt",
-                reveal: str = "never", due: str | None = None, echo: Callable[[str], None] = print,
-                warn: Callable[[str], None] = print) -> int:
-    """``autograder regrade``: the exit code (0 when grading ran, whatever the scores)."""
+                reveal: str = "never", due: str | None = None, echo: Echo = _print, warn: Echo = _print,
+                progress: Any = None) -> int:
+    """``autograder regrade``: the exit code (0 when grading ran, whatever the scores). ``lang`` is
+    the reports' language; what it says goes to ``echo`` and ``warn`` (the CLI says it in the
+    operator's language), the progress to ``progress`` (default: on stderr, in ``lang``)."""
     import dataclasses
-    import io
     import sys
 
     from autograder import data
     from autograder.batch.progress import TerminalProgress
-    from autograder.batch.runner import grade_found, make_executor, print_table
+    from autograder.batch.runner import grade_found, make_executor, table_lines
     from autograder.errors import AutograderError
     from autograder.gradebook import open_gradebook, regrade
     from autograder.report import parse_due
@@ -105,25 +126,27 @@ def cli_regrade(path: Path | None, key: Path, out: Path, *, gradebook: str, assi
                                                   max_tries, warn)
                 summary = grade_found(found, key, out, assignment=assignment, workers=workers,
                                       options=options, executor=executor,
-                                      progress=TerminalProgress(sys.stderr), gradebook=gb, origin="regrade",
-                                      where=str(path or gb.where))
+                                      progress=progress or TerminalProgress(sys.stderr, lang=lang),
+                                      gradebook=gb, origin="regrade", where=str(path or gb.where), lang=lang)
             finally:
                 regrade.cleanup(out)
-            table = io.StringIO()
-            print_table(summary, table)
-            for line in table.getvalue().rstrip("\n").splitlines():
+            for line in table_lines(summary):
                 echo(line)
-            echo(f"\n{summary.count(action='graded')} graded now (new submission, key or grader version), "
-                 f"{summary.count(action='kept')} unchanged; every attempt is kept in {gb.where}.")
-            for line in summary.gradebook_errors:
-                warn(f"warning: {line}")
+            echo(msg("gradebook_regrade_counts", graded=summary.count(action="graded"),
+                     kept=summary.count(action="kept"), where=gb.where))
+            for m in summary.gradebook_errors:
+                warn(msg("batch_warning", message=m))
             if reports:
                 r = regrade.render_changed_reports(gb, assignment, key, out / "reports", lang=lang,
                                                    reveal=reveal, due=due_dt, warn=warn)
-                echo(f"reports: {len(r.rendered)} rendered, {r.unchanged} unchanged"
-                     + (", class summary rendered" if r.summary else "") + f" ({r.out_dir})")
+                echo(msg("gradebook_regrade_reports_summary" if r.summary else "gradebook_regrade_reports",
+                         rendered=len(r.rendered), unchanged=r.unchanged, out=r.out_dir))
     except AutograderError as exc:
-        warn(f"error: {exc.message()}")
+        warn(msg("error_line", message=exc.what))
+        if exc.where:
+            warn(msg("error_where", where=exc.where))
+        if exc.fix is not None:
+            warn(msg("error_fix", fix=exc.fix))
         return exc.exit_code
     finally:
         if executor is not None:

@@ -35,6 +35,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from autograder.i18n import Msg, msg
+
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s"})
@@ -184,10 +186,10 @@ class Attempt:
     result_sha256: str
     result_json: str
 
-    def describe(self) -> str:
+    def describe(self) -> Msg:
         """``attempt #12 (graded 2024-05-01 10:00 UTC, key 3f2a9c…, grader 0.1.0, full)``"""
-        return (f"attempt #{self.id} (graded {self.graded_at:%Y-%m-%d %H:%M} UTC, key "
-                f"{self.key_sha256[:10]}…, grader {self.grader_version}, {self.mode})")
+        return msg("gradebook_attempt", id=self.id, graded=f"{self.graded_at:%Y-%m-%d %H:%M}",
+                   key=self.key_sha256[:10], grader=self.grader_version, mode=self.mode)
 
 
 @dataclass(frozen=True)

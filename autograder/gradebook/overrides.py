@@ -20,11 +20,18 @@ import dataclasses
 from collections.abc import Sequence
 
 from autograder.gradebook.models import Comment, Override
+from autograder.i18n import Msg, encode, msg
 from autograder.results import ExerciseResult, GradeResult
 
 
 class OverrideError(ValueError):
-    """An override that cannot apply to the result it is made on (unknown target, points out of range)."""
+    """An override that cannot apply to the result it is made on (unknown target, points out of
+    range), or a target that is not ``EXERCISE[:CHECK]``. ``msg`` says why (the CLI and the review
+    UI show it in their language); ``str()`` is English."""
+
+    def __init__(self, what: Msg) -> None:
+        self.msg = what
+        super().__init__(str(what))
 
 
 def _points(value: float) -> str:
@@ -35,18 +42,21 @@ def check_override(result: GradeResult, exercise: str, check: str | None, points
     """Raise ``OverrideError`` unless ``result`` has the target and 0 <= points <= its maximum."""
     ex = next((e for e in result.exercises if e.id == exercise), None)
     if ex is None:
-        known = ", ".join(e.id for e in result.exercises) or "none (the result has no exercises)"
-        raise OverrideError(f"no exercise {exercise!r} in this result (exercises: {known})")
+        known = ", ".join(e.id for e in result.exercises)
+        raise OverrideError(msg("gradebook_no_exercise", exercise=repr(exercise), known=known) if known
+                            else msg("gradebook_no_exercise_none", exercise=repr(exercise)))
     limit = ex.max_score
     if check is not None:
         c = next((c for c in ex.checks if c.id == check), None)
         if c is None:
-            raise OverrideError(f"no check {check!r} in exercise {exercise!r} (checks: "
-                                f"{', '.join(c.id for c in ex.checks) or 'none'})")
+            checks = ", ".join(c.id for c in ex.checks)
+            raise OverrideError(
+                msg("gradebook_no_check", check=repr(check), exercise=repr(exercise), known=checks) if checks
+                else msg("gradebook_no_check_none", check=repr(check), exercise=repr(exercise)))
         limit = c.max_points
     if not 0 <= points <= limit:
-        raise OverrideError(f"{points:g} points is outside 0..{limit:g} for {exercise}"
-                            + (f":{check}" if check else ""))
+        raise OverrideError(msg("gradebook_points_out_of_range", points=f"{points:g}", limit=f"{limit:g}",
+                                target=f"{exercise}:{check}" if check else exercise))
 
 
 def _latest_per_target(overrides: Sequence[Override]) -> list[Override]:
@@ -57,8 +67,9 @@ def _latest_per_target(overrides: Sequence[Override]) -> list[Override]:
 
 
 def _message(o: Override, old: float) -> str:
-    return (f"TA override on {o.target}: {_points(old)} -> {_points(o.points)} points, by {o.who} on "
-            f"{o.created_at:%Y-%m-%d %H:%M} UTC: {o.why}")
+    """The result's message for an applied override (coded: reports say it in the reader's language)."""
+    return encode("gradebook_override_applied", target=o.target, old=_points(old), new=_points(o.points),
+                  who=o.who, when=f"{o.created_at:%Y-%m-%d %H:%M}", why=o.why)
 
 
 def apply_overrides(result: GradeResult, overrides: Sequence[Override]) -> GradeResult:
@@ -72,7 +83,7 @@ def apply_overrides(result: GradeResult, overrides: Sequence[Override]) -> Grade
         ex = exercises.get(o.exercise)
         check = next((c for c in ex.checks if c.id == o.check), None) if ex else None
         if ex is None or check is None:
-            messages.append(f"TA override on {o.target} not applied: this result has no such check")
+            messages.append(encode("gradebook_override_no_check", target=o.target))
             continue
         checks = tuple(dataclasses.replace(c, points=o.points) if c.id == o.check else c for c in ex.checks)
         score = round(sum(c.points for c in checks), 6)
@@ -81,7 +92,7 @@ def apply_overrides(result: GradeResult, overrides: Sequence[Override]) -> Grade
     for o in (o for o in chosen if o.check is None):
         ex = exercises.get(o.exercise)
         if ex is None:
-            messages.append(f"TA override on {o.target} not applied: this result has no such exercise")
+            messages.append(encode("gradebook_override_no_exercise", target=o.target))
             continue
         exercises[ex.id] = dataclasses.replace(ex, score=o.points)
         messages.append(_message(o, ex.score))

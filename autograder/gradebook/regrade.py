@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -31,6 +30,7 @@ from autograder.assignment import Assignment
 from autograder.batch.discover import Discovery, FoundSubmission, Problem, discover
 from autograder.gradebook import Gradebook, store
 from autograder.gradebook import repository as repo
+from autograder.i18n import Echo, Msg, msg
 from autograder.naming import safe_name
 from autograder.results import Student
 
@@ -65,8 +65,7 @@ def submissions_to_grade(gradebook: Gradebook, assignment: Assignment, work_dir:
             data = repo.notebook(conn, sub.sha256)
             if data is None:
                 problems.append(Problem(sub.source_file or student.lms_id, "no_notebook",
-                                        f"the gradebook has no copy of {student.lms_id}'s notebook (its "
-                                        f"results were imported); pass the LMS download to regrade it."))
+                                        msg("gradebook_regrade_no_notebook", student=student.lms_id)))
                 continue
             path = work_dir / f"{safe_name(student.lms_id)}.ipynb"
             path.write_bytes(data)
@@ -89,12 +88,13 @@ class ReportsRendered:
 
 def render_changed_reports(gradebook: Gradebook, assignment: Assignment, key_path: Path | None, out_dir: Path,
                            *, lang: str = "pt", reveal: str = "never", due: datetime | None = None,
-                           force: bool = False, warn: Callable[[str], None] = print) -> ReportsRendered:
+                           force: bool = False, warn: Echo | None = None) -> ReportsRendered:
     """Render the reports of the students whose latest grade (attempt, overrides) or templates
     changed since the last render into ``out_dir`` (all of them with ``force``)."""
     from autograder import report
     from autograder.keymodel import load_key
 
+    warn = warn or _print
     key = load_key(key_path) if key_path else None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -115,7 +115,8 @@ def render_changed_reports(gradebook: Gradebook, assignment: Assignment, key_pat
             _write(out_dir, report.render_student(view, "html"), f"{stem}.html")
             _write(out_dir, report.render_student(view, "md", asset_dir=f"{stem}_files"), f"{stem}.md")
         except Exception as exc:  # one broken result never stops the class
-            warn(f"{g.student.lms_id}: the report could not be rendered ({type(exc).__name__}: {exc})")
+            warn(msg("gradebook_report_failed", student=g.student.lms_id,
+                     error=f"{type(exc).__name__}: {exc}"))
             continue
         with store.write(gradebook.engine) as conn:
             repo.record_report(conn, g.student.id, assignment.name, where, *state)
@@ -127,6 +128,10 @@ def render_changed_reports(gradebook: Gradebook, assignment: Assignment, key_pat
         _write(out_dir, report.render_summary(summary_view, "md", asset_dir="class_summary_files"),
                "class_summary.md")
     return ReportsRendered(tuple(rendered), len(grades) - len(rendered), summary, str(out_dir))
+
+
+def _print(m: Msg) -> None:
+    print(m.text("en"))
 
 
 def _write(base: Path, rendered: Any, name: str) -> None:

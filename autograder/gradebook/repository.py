@@ -29,6 +29,7 @@ from autograder.gradebook.models import (
     utcnow,
 )
 from autograder.gradebook.overrides import apply_overrides, check_override, with_comments
+from autograder.i18n import Msg, msg
 from autograder.results import RESULT_SCHEMA_VERSION, GradeResult, Student, result_from_dict
 
 USABLE = ("graded", "invalid_submission")  # a grade; grader_error is not one
@@ -37,7 +38,21 @@ LATE_FIELDS = ("source", "submitted_at", "due", "late", "lateness_seconds", "est
 
 
 class NotFound(LookupError):
-    """No such student, attempt or override in the gradebook."""
+    """No such student, attempt or override in the gradebook. ``msg`` says which (the CLI and the
+    review UI show it in their language); ``str()`` is English."""
+
+    def __init__(self, what: Msg) -> None:
+        self.msg = what
+        super().__init__(str(what))
+
+
+class Refused(ValueError):
+    """A write the gradebook refuses (an override without who or why, an override undone twice, an
+    empty comment, a result that names no student). ``msg`` as ``NotFound``'s."""
+
+    def __init__(self, what: Msg) -> None:
+        self.msg = what
+        super().__init__(str(what))
 
 
 # ---- small helpers ----------------------------------------------------------------------------
@@ -176,7 +191,7 @@ def record_attempt(conn: Connection, result_text: str, *, notebook_bytes: bytes 
     student = Student(id=str(who.get("id", "")), name=who.get("name", ""), email=who.get("email", ""),
                       source=who.get("source", ""))
     if not student.id:
-        raise ValueError("the result names no student")
+        raise Refused(msg("gradebook_result_no_student"))
     rec = d.get("late")  # autograder.late's record in the result, when a late policy applied
     if isinstance(rec, dict):
         late = late or bool(rec.get("late"))
@@ -213,7 +228,7 @@ def _attempt_query() -> Any:
 def get_attempt(conn: Connection, attempt_id: int) -> Attempt:
     row = conn.execute(_attempt_query().where(m.attempts.c.id == attempt_id)).first()
     if row is None:
-        raise NotFound(f"no attempt #{attempt_id} in the gradebook")
+        raise NotFound(msg("gradebook_no_attempt", id=attempt_id))
     return _attempt(row, row.lms_id)
 
 
@@ -241,14 +256,17 @@ class Grade:
     attempt: Attempt  # the attempt used
     overrides: tuple[Override, ...]  # the active overrides applied
     result: GradeResult  # the attempt's result with the overrides applied
-    notes: tuple[str, ...] = ()  # what a TA should know (a newer attempt failed, ...)
+    notes: tuple[Msg, ...] = ()  # what a TA should know (a newer attempt failed, ...)
 
-    def describe(self) -> str:
+    def describe(self) -> Msg:
         """One line: which attempt, how many overrides, and the notes."""
-        extra = f", {len(self.overrides)} override(s) applied" if self.overrides else ""
-        notes = "".join(f"; {n}" for n in self.notes)
-        return f"{self.student.lms_id}: {self.result.score:g}/{self.result.max_score:g} from " \
-               f"{self.attempt.describe()}{extra}{notes}"
+        said = msg("gradebook_grade", student=self.student.lms_id, score=f"{self.result.score:g}",
+                   max=f"{self.result.max_score:g}", attempt=self.attempt.describe())
+        if self.overrides:
+            said = msg("gradebook_grade_overrides", grade=said, n=len(self.overrides))
+        for note in self.notes:
+            said = msg("gradebook_grade_note", grade=said, note=note)
+        return said
 
 
 def _ranked(assignment: str, statuses: Sequence[str] | None, student: str | None) -> Any:
@@ -305,9 +323,9 @@ def latest_grades(conn: Connection, assignment: str, student: str | None = None)
         notes = []
         if r.lms_id in failed:
             f = failed[r.lms_id]
-            notes.append(f"the newest attempt #{f.id} is a {f.status}: the grade is from an earlier one")
+            notes.append(msg("gradebook_note_newest_failed", id=f.id, status=f.status))
         if earlier:
-            notes.append(f"{len(earlier)} override(s) on another submission not applied")
+            notes.append(msg("gradebook_note_other_overrides", n=len(earlier)))
         result = with_comments(apply_overrides(trusted_result(r.result_json), mine),
                                comments.get(sub.id, ()))
         grades.append(Grade(StudentRecord(r.student_pk, r.lms_id, r.name, r.email, r.source), sub, attempt,
@@ -355,11 +373,11 @@ def _target_attempt(conn: Connection, student: str, assignment: str, attempt_id:
     if attempt_id is not None:
         a = get_attempt(conn, attempt_id)
         if a.student != student:
-            raise NotFound(f"attempt #{attempt_id} is {a.student}'s, not {student}'s")
+            raise NotFound(msg("gradebook_attempt_of_other", id=attempt_id, owner=a.student, student=student))
         return a
     grades = latest_grades(conn, assignment, student)
     if not grades:
-        raise NotFound(f"no grade of {student} for {assignment} in the gradebook")
+        raise NotFound(msg("gradebook_no_grade", student=student, assignment=assignment))
     return grades[0].attempt
 
 
@@ -370,7 +388,7 @@ def add_override(conn: Connection, student: str, assignment: str, exercise: str,
     ``attempt_id`` (default: the student's latest grade). ``who`` and ``why`` are required; the
     target and the points are checked against that attempt's result (``OverrideError``)."""
     if not who.strip() or not why.strip():
-        raise ValueError("an override needs who made it and why")
+        raise Refused(msg("gradebook_override_needs_who_why"))
     attempt = _target_attempt(conn, student, assignment, attempt_id)
     check_override(trusted_result(attempt.result_json), exercise, check, points)
     created = utc(when) or utcnow()
@@ -384,20 +402,20 @@ def add_override(conn: Connection, student: str, assignment: str, exercise: str,
 def get_override(conn: Connection, override_id: int) -> Override:
     row = conn.execute(select(m.overrides).where(m.overrides.c.id == override_id)).first()
     if row is None:
-        raise NotFound(f"no override #{override_id} in the gradebook")
+        raise NotFound(msg("gradebook_no_override", id=override_id))
     return _override(row)
 
 
 def undo_override(conn: Connection, override_id: int, *, who: str, why: str = "",
                   when: _dt.datetime | None = None) -> Override:
     """Mark an override undone (kept in the history: who undid it, when, why). Undoing an undone
-    override is an error (``ValueError``)."""
+    override is an error (``Refused``, a ``ValueError``)."""
     o = get_override(conn, override_id)
     if not o.active:
-        raise ValueError(f"override #{override_id} was already undone by {o.undone_by} on "
-                         f"{o.undone_at:%Y-%m-%d %H:%M} UTC")
+        raise Refused(msg("gradebook_already_undone", id=override_id, who=o.undone_by,
+                          when=f"{o.undone_at:%Y-%m-%d %H:%M}"))
     if not who.strip():
-        raise ValueError("undoing an override needs who undoes it")
+        raise Refused(msg("gradebook_undo_needs_who"))
     conn.execute(update(m.overrides).where(m.overrides.c.id == override_id).values(
         undone_at=utc(when) or utcnow(), undone_by=who.strip(), undo_why=why.strip()))
     return get_override(conn, override_id)
@@ -407,7 +425,7 @@ def add_comment(conn: Connection, student: str, assignment: str, text: str, *, w
                 exercise: str | None = None, attempt_id: int | None = None,
                 when: _dt.datetime | None = None) -> Comment:
     if not who.strip() or not text.strip():
-        raise ValueError("a comment needs its text and who wrote it")
+        raise Refused(msg("gradebook_comment_needs_text_who"))
     attempt = _target_attempt(conn, student, assignment, attempt_id)
     new_id = conn.execute(m.comments.insert().values(
         submission_id=attempt.submission_id, attempt_id=attempt.id, exercise=exercise, who=who.strip(),
@@ -432,7 +450,7 @@ class History:
 def history(conn: Connection, student: str, assignment: str | None = None) -> History:
     row = conn.execute(select(m.students).where(m.students.c.lms_id == student)).first()
     if row is None:
-        raise NotFound(f"no student {student!r} in the gradebook")
+        raise NotFound(msg("gradebook_no_student", student=repr(student)))
     subs_q = select(m.submissions).where(m.submissions.c.student_id == row.id)
     if assignment is not None:
         subs_q = subs_q.where(m.submissions.c.assignment == assignment)

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from autograder.errors import AutograderError
+from autograder.i18n import msg
 
 DEFAULT_NAME = "gradebook.sqlite"
 BUSY_TIMEOUT_S = 60.0
@@ -82,12 +83,11 @@ def make_engine(location: str | Path, create: bool = True) -> Engine:
     if url.startswith("sqlite"):
         path = Path(make_url(url).database or "")
         if not path.parent.is_dir():
-            raise GradebookError(f"No folder for the gradebook at {path}.", where=str(path),
-                                 fix="create the folder, or pass --gradebook with another path.")
+            raise GradebookError(msg("gradebook_no_folder", path=str(path)), where=str(path),
+                                 fix=msg("gradebook_no_folder_fix"))
         if not create and not path.is_file():
-            raise GradebookError(f"No gradebook at {path}.", where=str(path),
-                                 fix="check the path: grade-batch writes OUT/gradebook.sqlite next to "
-                                 "the results; `autograder gradebook import RESULTS_DIR` builds one.")
+            raise GradebookError(msg("gradebook_missing", path=str(path)), where=str(path),
+                                 fix=msg("gradebook_missing_fix"))
         return _sqlite_engine(url)
     return create_engine(url, pool_pre_ping=True)
 
@@ -139,8 +139,8 @@ def migrate(engine: Engine, where: str) -> None:
         cfg = _alembic_config(conn)
         known = {s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()}
         if current is not None and current not in known:
-            raise GradebookError(f"The gradebook's schema ({current}) is newer than this grader knows.",
-                                 where=where, fix="upgrade dl-autograder on this machine.")
+            raise GradebookError(msg("gradebook_schema_newer", revision=current), where=where,
+                                 fix=msg("gradebook_schema_newer_fix"))
         command.upgrade(cfg, "head")
 
 

@@ -40,7 +40,7 @@ from starlette.routing import Route
 from autograder import plots, report, templating
 from autograder.assignment import Assignment, load_assignment
 from autograder.gradebook import Gradebook, History, NotFound, OverrideError
-from autograder.i18n import translate
+from autograder.i18n import Msg, msg, translate
 from autograder.keymodel import AnswerKey, key_sha256, load_key
 from autograder.review import auth, duplicates, records, views
 from autograder.review.notebook import RenderedNotebook, notebook_json, render
@@ -248,6 +248,13 @@ def _flash(request: Request) -> list[tuple[str, str]]:
 
 def _say(request: Request, kind: str, message_id: str, **params: Any) -> None:
     _session(request).flash.append((kind, translate(message_id, _state(request).lang, **params)))
+
+
+def _reason(exc: Exception, lang: str) -> str:
+    """Why the gradebook refused a change, in the page's language (``NotFound``, ``OverrideError``
+    and ``Refused`` carry a ``msg``; any other error its own text)."""
+    said = getattr(exc, "msg", None)
+    return said.text(lang) if isinstance(said, Msg) else str(exc)
 
 
 def _back(student: str, anchor: str = "") -> RedirectResponse:
@@ -522,7 +529,7 @@ async def post_override(request: Request) -> Response:
             attempt_id=int(attempt) if attempt.isdigit() else None,
         )
     except (OverrideError, NotFound, ValueError) as exc:
-        _say(request, "error", "review_override_refused", reason=str(exc))
+        _say(request, "error", "review_override_refused", reason=_reason(exc, st.lang))
         return _back(student, anchor)
     _say(request, "notice", "review_override_saved", target=o.target, points=f"{o.points:g}", who=o.who)
     return _back(student, anchor)
@@ -536,7 +543,7 @@ async def post_undo(request: Request) -> Response:
         oid = int(f.get("override", ""))
         o = await run_in_threadpool(st.gradebook.undo, oid, who=_session(request).ta, why=f.get("why", ""))
     except (NotFound, ValueError) as exc:
-        _say(request, "error", "review_undo_refused", reason=str(exc))
+        _say(request, "error", "review_undo_refused", reason=_reason(exc, st.lang))
         return _back(student)
     _say(request, "notice", "review_undo_saved", target=o.target, who=_session(request).ta)
     return _back(student, o.exercise)
@@ -559,7 +566,7 @@ async def post_comment(request: Request) -> Response:
             exercise=exercise,
         )
     except (NotFound, ValueError) as exc:
-        _say(request, "error", "review_comment_refused", reason=str(exc))
+        _say(request, "error", "review_comment_refused", reason=_reason(exc, st.lang))
         return _back(student, exercise or "")
     _say(request, "notice", "review_comment_saved")
     return _back(student, exercise or "comments")
@@ -610,11 +617,13 @@ def resolve_assignment(gradebook: Gradebook, assignment: Assignment | str | Path
     if assignment is not None:
         return load_assignment(assignment)
     names = gradebook.assignments()
+    if not names:
+        raise GradebookError(msg("gradebook_empty"), where=gradebook.where, fix=msg("gradebook_empty_fix"))
     if len(names) != 1:
         raise GradebookError(
-            f"The gradebook holds {len(names)} assignments ({', '.join(names) or 'none'}).",
+            msg("gradebook_assignments", n=len(names), names=", ".join(names)),
             where=gradebook.where,
-            fix="pass --assignment NAME.",
+            fix=msg("gradebook_pass_assignment"),
         )
     return load_assignment(names[0])
 

@@ -25,10 +25,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.i18n import Msg, decode, msg
 from autograder.results import GradeResult, Student
 
 STATES = ("queued", "running", "done", "failed")
 ORIGIN = "review"
+
+
+class RegradeRefused(LookupError):
+    """What the gradebook lacks for a regrade (the student's submission, its notebook); ``msg`` says
+    it in the page's language."""
+
+    def __init__(self, what: Msg) -> None:
+        self.msg = what
+        super().__init__(str(what))
+
+
+def said_of(text: str) -> Msg | str:
+    """A result's coded message (``i18n.encode``) as a ``Msg``, so the page says it in its language;
+    other text as it is."""
+    found = decode(text)
+    return msg(found[0], **found[1]) if found is not None else text
 
 
 @dataclass(frozen=True)
@@ -111,7 +128,7 @@ class JobStatus:
     new_score: float | None
     max_score: float | None
     attempt_id: int | None
-    message: str  # why it failed, or what it did
+    message: Msg | str  # why it failed (a sentence, or the exception's own text), or what it did
 
     @property
     def finished(self) -> bool:
@@ -136,7 +153,7 @@ class _Job:
     new_score: float | None = None
     max_score: float | None = None
     attempt_id: int | None = None
-    message: str = ""
+    message: Msg | str = ""
     exercises: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -231,7 +248,9 @@ class RegradeQueue:
             try:
                 self._run(job)
             except Exception as exc:  # the page says why; the server goes on
-                self._set(job, state="failed", message=f"{type(exc).__name__}: {exc}")
+                said = getattr(exc, "msg", None)
+                self._set(job, state="failed",
+                          message=said if isinstance(said, Msg) else f"{type(exc).__name__}: {exc}")
             finally:
                 self._set(job, ended=time.monotonic())
 
@@ -245,7 +264,7 @@ class RegradeQueue:
 
         found_entry = student_entry(self.gradebook, self.assignment.name, job.student)
         if found_entry is None:
-            raise LookupError(f"no submission of {job.student} in the gradebook")
+            raise RegradeRefused(msg("review_regrade_no_submission", student=job.student))
         entry, _ = found_entry
         self._set(
             job,
@@ -254,10 +273,7 @@ class RegradeQueue:
         )
         raw = self.gradebook.notebook(entry.submission.sha256)
         if raw is None:
-            raise LookupError(
-                "the gradebook does not hold this notebook (its result was imported without "
-                "it): grade the class again with grade-batch --gradebook to store it"
-            )
+            raise RegradeRefused(msg("review_regrade_no_notebook"))
         subs = job.folder / "submission"
         subs.mkdir(exist_ok=True)
         path = subs / f"{safe_name(job.student)}.ipynb"
@@ -305,7 +321,7 @@ class RegradeQueue:
         grades = self.gradebook.latest(self.assignment.name, job.student)
         new = grades[0].result.score if grades else None
         state = "done" if attempt.status != "grader_error" else "failed"
-        message = "" if state == "done" else json.loads(text).get("messages", [""])[0]
+        message = "" if state == "done" else said_of(str((json.loads(text).get("messages") or [""])[0]))
         self._set(job, state=state, new_score=new, attempt_id=attempt.id, message=message)
 
 

@@ -6,10 +6,12 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from autograder.i18n import Echo, Msg, msg
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEFAULT_PORT = 8765
@@ -50,6 +52,10 @@ class Running:
         self.thread.join(30)
 
 
+def _print(m: Msg) -> None:
+    print(m.text("en"))
+
+
 @contextlib.contextmanager
 def running(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterator[Running]:
     """Serve ``app`` in a background thread for the duration of the ``with`` block."""
@@ -87,9 +93,10 @@ def cli_review(
     tas: Sequence[str] = (),
     lang: str | None = None,
     backend: str = "auto",
-    echo: Callable[[str], None] = print,
+    echo: Echo = _print,
 ) -> int:
-    """``autograder review --gradebook PATH``: serve until Ctrl-C. Returns the exit code."""
+    """``autograder review --gradebook PATH``: serve until Ctrl-C. Returns the exit code. ``lang``:
+    the pages' language; ``echo`` says the startup lines (the CLI, in the operator's language)."""
     import uvicorn
 
     from autograder.api import GradeOptions
@@ -99,9 +106,7 @@ def cli_review(
 
     if "://" not in location and not Path(location).is_file():
         raise GradebookError(
-            f"No gradebook at {location}.",
-            where=location,
-            fix="pass the gradebook grade-batch wrote (OUT/gradebook.sqlite by default).",
+            msg("gradebook_missing", path=location), where=location, fix=msg("review_server_missing_fix")
         )
     gb = open_gradebook(location, create=False)
     try:
@@ -120,24 +125,22 @@ def cli_review(
         except OSError as exc:
             if port != DEFAULT_PORT:
                 raise GradebookError(
-                    f"Cannot listen on {host}:{port}: {exc.strerror or exc}.",
+                    msg("review_server_cannot_listen", address=f"{host}:{port}",
+                        error=str(exc.strerror or exc)),
                     where=f"{host}:{port}",
-                    fix="pass another --port.",
+                    fix=msg("review_server_cannot_listen_fix"),
                 ) from exc
             sock = bind(host, 0)
-            echo(f"port {port} is taken; using {sock.getsockname()[1]}")
+            echo(msg("review_server_port_taken", port=port, free=sock.getsockname()[1]))
         real_port = sock.getsockname()[1]
         state = app.state.review
-        echo(f"TA review of {state.assignment.name} from the gradebook {gb.where}")
+        echo(msg("review_server_title", assignment=state.assignment.name, where=gb.where))
         if host not in LOOPBACK:
-            echo(
-                f"WARNING: listening on {host}, not only on this machine: anyone who can reach it and has a "
-                "token can change grades."
-            )
-        echo("Open, each TA their own (the token is the password; do not share it):")
+            echo(msg("review_server_not_loopback", host=host))
+        echo(msg("review_server_open"))
         for name, url in urls(host, real_port, reviewers.tokens).items():
-            echo(f"  {name}: {url}")
-        echo("Ctrl-C stops the server.")
+            echo(msg("review_server_url", name=name, url=url))
+        echo(msg("review_server_stop"))
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
         server.run(sockets=[sock])
     finally:

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode
 from autograder import report, templating
 from autograder.assignment import Assignment
 from autograder.gradebook import Comment, History, Override
-from autograder.i18n import translate
+from autograder.i18n import render, translate
 from autograder.keymodel import AnswerKey
 from autograder.late import sentence as late_sentence
 from autograder.results import ExerciseResult, GradeResult
@@ -721,13 +721,14 @@ def submission_view(
         max_score=_num(result.max_score),
         graded_score=_num(original.score) if graded else "—",
         late_text=late_text,
-        attempt_text=(entry.grade.attempt.describe() if entry.grade is not None else entry.newest.describe()),
+        attempt_text=(entry.grade.attempt.describe() if entry.grade is not None
+                      else entry.newest.describe()).text(lang),
         source_file=entry.submission.source_file,
         exercises=tuple(panels),
         other_cells=tuple(c for c in notebook.cells if c.exercise not in known) if notebook else (),
         notebook_problem=(notebook.problem if notebook else t("review_no_notebook")),
         flags=all_flags,
-        messages=tuple(str(m) for m in result.messages),  # as recorded: a TA needs the grader's reason
+        messages=tuple(render(str(m), lang) for m in result.messages),  # the grader's reason
         key_warnings=student.key_warnings,
         overrides=tuple(
             override_view(o, lang)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from autograder.errors import AutograderError
-from autograder.i18n import encode
+from autograder.i18n import encode, msg
 from autograder.sandbox.limits import DISK_EVERY, INTERRUPT_GRACE_S, POLL_S, Limits, launcher_argv
 
 # Paths as the kernel sees them (bubblewrap backend).
@@ -308,10 +308,8 @@ def check_datasets(path: Path, host_id: int | None) -> None:
     """The datasets directory exists and, when the kernel runs as another uid (``host_id``),
     everything in it is readable by "others"."""
     if not path.is_dir():
-        raise AutograderError(f"The datasets directory {path} does not exist.",
-                              where="Sandbox(datasets_dir=...)",
-                              fix="pass the datasets folder: the directory that holds the "
-                                  "assignment's dataset files")
+        raise AutograderError(msg("sandbox_no_datasets_dir", path=str(path)),
+                              where="Sandbox(datasets_dir=...)", fix=msg("sandbox_no_datasets_dir_fix"))
     if host_id is None:
         return
     # The kernel runs as another uid: everything must be readable by "others".
@@ -321,10 +319,9 @@ def check_datasets(path: Path, host_id: int | None) -> None:
             need = 0o005 if name == "." else 0o004
             if mode & need != need:
                 raise AutograderError(
-                    f"{os.path.join(base, name)} is not readable by other users, so the "
-                    "sandboxed kernel (an unprivileged uid) cannot read it.",
+                    msg("sandbox_datasets_unreadable", path=os.path.join(base, name)),
                     where="Sandbox(datasets_dir=...)",
-                    fix=f"chmod -R a+rX {path}")
+                    fix=msg("sandbox_datasets_unreadable_fix", path=str(path)))
 
 
 def spawn_bubblewrap(plan: Plan, kernel_cmd: Sequence[str], *, as_root: bool,

@@ -26,6 +26,8 @@ from jupyter_client.session import Session
 from zmq.utils.monitor import recv_monitor_message
 
 from autograder.errors import AutograderError
+from autograder.i18n import Msg
+from autograder.i18n import msg as said
 from autograder.sandbox.bubblewrap import (
     HOME,
     RUN,
@@ -174,9 +176,8 @@ class Sandbox:
         self._bwrap = shutil.which("bwrap")
         problem = bubblewrap_problem(self._bwrap, self._as_root)
         if backend == "bubblewrap" and problem is not None:
-            raise AutograderError("The bubblewrap sandbox cannot run here.", where=problem,
-                                  fix='install bubblewrap with user namespaces enabled, or use '
-                                      'backend="none" (no isolation)')
+            raise AutograderError(said("sandbox_no_bubblewrap"), where=problem,
+                                  fix=said("sandbox_no_bubblewrap_fix"))
         self.backend = "bubblewrap" if backend != "none" and problem is None else "none"
         self.enforced, self.not_enforced = describe(
             limits, backend=self.backend, as_root=self._as_root,
@@ -288,8 +289,8 @@ class Sandbox:
                  "hb_port": 5}
         host_prefix = str(layout.run / prefix)
         if len(host_prefix) + 4 > 100:
-            raise AutograderError(f"The sandbox directory path {layout.root} is too long for "
-                                  "unix sockets.", fix="set TMPDIR to a short directory")
+            raise AutograderError(said("sandbox_path_too_long", path=str(layout.root)),
+                                  fix=said("sandbox_path_too_long_fix"))
         key = secrets.token_hex(32)
         connection = {**ports, "ip": f"{inner_run}/{prefix}", "transport": "ipc", "key": key,
                       "signature_scheme": "hmac-sha256", "kernel_name": ""}
@@ -332,7 +333,7 @@ class Sandbox:
         while time.monotonic() < deadline:
             if kernel.exited() or kernel.killed:
                 kernel.reap()
-                raise self._startup_error(f"{kernel.exit_sentence()} while starting")
+                raise self._startup_error(said("sandbox_exited_while_starting", exit=kernel.exit_said()))
             if time.monotonic() >= next_send:
                 client.send("kernel_info_request", {})
                 next_send = time.monotonic() + 0.5
@@ -345,15 +346,13 @@ class Sandbox:
             if replied and published:
                 kernel.find_kernel_pid()
                 return
-        raise self._startup_error(
-            f"the kernel did not answer within {self.limits.startup_timeout_s:g} s")
+        raise self._startup_error(said("sandbox_no_answer", seconds=f"{self.limits.startup_timeout_s:g}"))
 
-    def _startup_error(self, what: str) -> AutograderError:
+    def _startup_error(self, what: Msg) -> AutograderError:
         tail = _log_tail(self._layout.log) if self._layout is not None else ""
-        return AutograderError(f"The sandboxed kernel did not start: {what}.",
-                               where=f"backend {self.backend}; kernel log:\n{tail}",
-                               fix="check that ipykernel is installed for "
-                                   f"{sys.executable}")
+        return AutograderError(said("sandbox_did_not_start", what=what),
+                               where=said("sandbox_did_not_start_where", backend=self.backend, log=tail),
+                               fix=said("sandbox_did_not_start_fix", python=sys.executable))
 
     def _stop_kernel(self) -> None:
         if self._watchdog is not None:

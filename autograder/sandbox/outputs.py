@@ -142,12 +142,12 @@ class Outputs:
     def _add_stream(self, name: str, text: str) -> None:
         if self.truncated:
             return
-        data = text.encode("utf-8", "replace")
+        data = text.encode(errors="replace")
         room = self.cap - self.size
         if len(data) > room:
             self.truncated = True
             text = data[: max(room, 0)].decode("utf-8", "ignore")
-            data = text.encode("utf-8")
+            data = text.encode()
         if not text:
             return
         self.size += len(data)

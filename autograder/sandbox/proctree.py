@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import psutil
 
+from autograder.i18n import Msg, msg
+
 
 def children(pid: int, *, recursive: bool = False) -> list[psutil.Process]:
     """The children (or all descendants) of ``pid``; none if it is gone."""
@@ -185,14 +187,19 @@ class KernelProcess:
             pass
 
     def exit_sentence(self) -> str:
+        """``exit_said`` in English (an error's text recorded in the result)."""
+        return str(self.exit_said())
+
+    def exit_said(self) -> Msg:
+        """How the kernel ended, a sentence of the catalogue."""
         code = self.popen.returncode
         if code is None:
-            return "the kernel stopped responding"
+            return msg("sandbox_kernel_unresponsive")
         # bwrap reports a child killed by signal N as exit status 128 + N.
         signum = -code if code < 0 else code - 128 if self.backend == "bubblewrap" else 0
         if 0 < signum < 65:
             try:
-                return f"the kernel process was killed by {signal.Signals(signum).name}"
+                return msg("sandbox_kernel_killed", signal=signal.Signals(signum).name)
             except ValueError:
                 pass
-        return f"the kernel process exited with status {code}"
+        return msg("sandbox_kernel_exited", code=code)
