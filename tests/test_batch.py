@@ -320,6 +320,7 @@ class FakeGrader:
     def __call__(self, path: Path, student: Student) -> GradeResult:
         with open(Path(self.counter_dir) / f"{student.id}.count", "a") as fh:
             fh.write(f"{os.getpid()}\n")
+        (Path(self.counter_dir) / f"{student.id}.env").write_text(os.environ.get("BATCH_MARK", ""))
         raw = path.read_bytes()
         fake = json.loads(raw)["metadata"]["fake"]
         time.sleep(self.sleep)
@@ -437,6 +438,21 @@ def test_process_executor_survives_a_raising_and_a_dying_worker(batch: dict[str,
     pids = {sid: (batch["counter"] / f"{sid}.count").read_text().split() for sid in rows}
     assert len({p for ps in pids.values() for p in ps}) == 3  # a fresh process per job
     assert str(os.getpid()) not in {p for ps in pids.values() for p in ps}
+
+
+def test_each_job_gets_the_environment_the_batch_has_now(batch: dict[str, Path],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool forks its jobs from a forkserver started once per process. A later batch in the
+    same process (the review app's regrade, a notebook) must still hand each job the environment
+    it has then (KERAS_HOME, AUTOGRADER_DATA...), as a freshly spawned process would get it."""
+    notebook(batch["subs"] / "ana.ipynb", {"score": 70})
+    fake = FakeGrader(str(batch["counter"]), key_sha256(batch["key"]))
+    for mark in ("primeiro", "segundo"):
+        monkeypatch.setenv("BATCH_MARK", mark)
+        summary = grade_batch(batch["subs"], batch["key"], batch["out"] / mark,
+                              assignment=load_assignment(ASSIGNMENT), executor=LocalProcessExecutor(1, fake))
+        assert summary.rows[0].status == "graded"
+        assert (batch["counter"] / "ana.env").read_text() == mark
 
 
 BATCH_SCRIPT = """

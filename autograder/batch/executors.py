@@ -4,7 +4,8 @@ An executor takes a ``Job`` (plain data) and returns a ``concurrent.futures.Futu
 ``Outcome``; when the future is done, the job's result file has been written.
 
     InlineExecutor        in this process, one after the other (debugging, tests)
-    LocalProcessExecutor  a fresh spawned process per job on this machine (the default)
+    LocalProcessExecutor  a fresh process per job on this machine (the default), forked from a
+                          forkserver that has already imported the grader
     DaskExecutor          a task per job on a Dask distributed cluster (``autograder.batch.dask_executor``,
                           imported only when used, so that the local pool's processes never load Dask)
 """
@@ -56,8 +57,20 @@ class InlineExecutor:
         pass
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _die_with(parent_pid: int) -> None:
-    """Linux: be killed if the batch is (kill -9 included), so no orphan keeps training models."""
+    """Linux: be killed if our parent dies (kill -9 included), so no orphan keeps training models.
+
+    The parent is the batch, or the local pool's forkserver, which exits when the batch does."""
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -66,11 +79,20 @@ def _die_with(parent_pid: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         return
-    if os.getppid() != parent_pid:  # the batch died before we asked
+    if os.getppid() == 1 or not _alive(parent_pid):  # the batch died before we asked
         os._exit(1)
 
 
-def _child_main(job: Job, grade_fn: GradeFn | None, conn: Connection, parent_pid: int) -> None:
+# What the local pool's forkserver imports once, so that a job's process starts with the grader
+# loaded (about 0.6 s of CPU saved per submission); never TensorFlow, which only kernels load.
+PRELOAD = ("autograder.batch.jobs", "autograder.sandbox.kernel", "autograder.api", "nbformat")
+
+
+def _child_main(job: Job, grade_fn: GradeFn | None, conn: Connection, parent_pid: int,
+                environ: dict[str, str] | None = None) -> None:
+    if environ is not None:  # the batch's environment now, not the forkserver's when it started
+        os.environ.clear()
+        os.environ.update(environ)
     os.setpgrp()  # Ctrl-C in the terminal reaches the batch only; it stops us (and our kernels) itself
     _die_with(parent_pid)
     log = Path(job.log_path)
@@ -111,9 +133,13 @@ def _stop(proc: BaseProcess) -> None:
 
 
 class LocalProcessExecutor:
-    """Each job in a fresh process started with "spawn", at most ``workers`` at once.
+    """Each job in a fresh process, at most ``workers`` at once.
 
-    A process is never reused, so a TensorFlow-heavy grading leaves no memory behind for the next.
+    The processes are forked by a multiprocessing "forkserver" that imported the grader once
+    (``PRELOAD``) and nothing else: each job starts with the modules loaded but no state of any
+    other job, and gets the batch's current environment and working folder as a spawned process
+    would. A process is never reused, so a TensorFlow-heavy grading leaves no memory behind for the
+    next. Where there is no forkserver (not POSIX), "spawn".
     Why not ``ProcessPoolExecutor(max_tasks_per_child=1)``: when one of its workers dies, the
     whole pool is marked broken and every job in flight fails with ``BrokenProcessPool``, so a
     crash cannot be pinned on the submission that caused it. Here each job has its own process:
@@ -126,7 +152,11 @@ class LocalProcessExecutor:
     def __init__(self, workers: int, grade_fn: GradeFn | None = None) -> None:
         if grade_fn is not None:
             pickle.dumps(grade_fn)  # fail now, not once per job: it is sent to each worker
-        self._ctx = multiprocessing.get_context("spawn")
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            self._ctx: multiprocessing.context.BaseContext = multiprocessing.get_context("forkserver")
+            self._ctx.set_forkserver_preload(list(PRELOAD))
+        else:
+            self._ctx = multiprocessing.get_context("spawn")
         self._grade_fn = grade_fn
         self._threads = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="grade")
         self._live: set[BaseProcess] = set()
@@ -139,7 +169,8 @@ class LocalProcessExecutor:
     def _run(self, job: Job) -> Outcome:
         started = time.monotonic()
         recv, send = self._ctx.Pipe(duplex=False)
-        proc = self._ctx.Process(target=_child_main, args=(job, self._grade_fn, send, os.getpid()),
+        proc = self._ctx.Process(target=_child_main,  # type: ignore[attr-defined]
+                                 args=(job, self._grade_fn, send, os.getpid(), dict(os.environ)),
                                  name=f"grade-{job.who.id}")
         with self._lock:
             if self._cancelled.is_set():
