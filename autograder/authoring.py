@@ -33,9 +33,8 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import jinja2
 import nbformat
 
-from autograder.contract import bullets
 from autograder.errors import AssignmentError
-from autograder.i18n import Msg, msg
+from autograder.i18n import Msg, bullets, msg
 from autograder.pycode import parse
 
 if TYPE_CHECKING:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -18,20 +17,7 @@ from typing import Any
 import jsonschema
 
 from autograder.errors import ContractError
-from autograder.i18n import Msg, msg
-
-
-def bullets(items: Sequence[Msg], *, dash: bool = True) -> Msg:
-    """``items`` as one sentence, a ``"\\n  - item"`` line each (``"\\n  item"`` without ``dash``),
-    in the reader's language; joined by halves, so the nesting of ``Msg`` parameters stays
-    shallow however many there are."""
-    if len(items) == 1:
-        return msg("assignment_bullet" if dash else "assignment_indented", item=items[0])
-    if not items:
-        return msg("assignment_join", first="", rest="")
-    half = len(items) // 2
-    return msg("assignment_join", first=bullets(items[:half], dash=dash),
-               rest=bullets(items[half:], dash=dash))
+from autograder.i18n import Msg, bullets, msg
 
 
 @dataclass(frozen=True)

@@ -16,26 +16,19 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from autograder.assignment import Assignment, Dataset, DatasetFile, all_installed
 from autograder.errors import DatasetError
 from autograder.fsutil import sha256_file
-from autograder.i18n import Echo, Msg, msg
+from autograder.i18n import Echo, Msg, bullets, msg
 
 Datasets = Assignment | Iterable[Dataset | DatasetFile] | None
 
 FIX_OFFLINE = msg("data_fix_offline")  # the command that installs from a folder, and what DIR is
 FIX_ONLINE = msg("data_fix_online")  # the command that downloads through Keras
 
-
-def _bullets(items: Sequence[Msg]) -> Msg | str:
-    """``items`` as a list below a sentence (``"\n  - a\n  - b"``), each in the reader's language."""
-    out: Msg | str = ""
-    for item in reversed(items):
-        out = msg("data_bullet", item=item, rest=out)
-    return out
 
 
 def keras_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -134,7 +127,7 @@ def verify_cache(datasets: Datasets = None, cache: Path | None = None) -> Path:
     problems = [p for f in files_of(datasets) if (p := problem_with(cache / f.relpath, f))]
     if problems:
         raise DatasetError(
-            msg("data_cache_not_ready", problems=_bullets(problems)),
+            msg("data_cache_not_ready", problems=bullets(problems)),
             where=str(cache),
             fix=msg("data_cache_not_ready_fix", offline=FIX_OFFLINE, online=FIX_ONLINE),
         )
@@ -158,7 +151,7 @@ def install_from(
     problems = [p for f in wanted if (p := problem_with(source / f.relpath, f))]
     if problems:
         raise DatasetError(
-            msg("data_source_not_ready", problems=_bullets(problems)),
+            msg("data_source_not_ready", problems=bullets(problems)),
             where=str(source),
             fix=msg("data_source_not_ready_fix", online=FIX_ONLINE),
         )

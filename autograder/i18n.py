@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -901,6 +901,24 @@ Echo = Callable[[Msg], None]
 def msg(message_id: str, /, **params: Any) -> Msg:
     """``Msg(message_id, params)``: ``msg("cli_wrote", path=p)``."""
     return Msg(message_id, MappingProxyType(params))
+
+
+def joined(items: Sequence[Msg], join_id: str = "text_join") -> Msg:
+    """``items`` said one after the other, each two joined by the sentence ``join_id``
+    (``{first}`` and ``{rest}``: ``text_join`` puts them side by side, ``batch_join_comma`` with a
+    comma); joined by halves, so the nesting of ``Msg`` parameters stays shallow however many."""
+    if not items:
+        return msg("text_join", first="", rest="")
+    if len(items) == 1:
+        return items[0]
+    half = len(items) // 2
+    return msg(join_id, first=joined(items[:half], join_id), rest=joined(items[half:], join_id))
+
+
+def bullets(items: Sequence[Msg], *, dash: bool = True) -> Msg:
+    """``items`` as a list below a sentence: a ``"\\n  - item"`` line each (``"\\n  item"`` without
+    ``dash``), in the reader's language."""
+    return joined([msg("text_bullet" if dash else "text_indented", item=i) for i in items])
 
 
 def text_of(value: Msg | str, lang: str) -> str:

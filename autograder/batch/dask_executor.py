@@ -34,7 +34,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from autograder.batch.executors import _death
 from autograder.batch.jobs import GradeFn, Job, Outcome, failed, record_error
-from autograder.i18n import Echo, Msg, msg
+from autograder.i18n import Echo, Msg, joined, msg
 
 # ----------------------------------------------------------------------------- Dask distributed
 
@@ -69,13 +69,6 @@ def from_plain(value: Any) -> Any:
         return OneLine(str(value["__msg__"]), {k: from_plain(v) for k, v in params.items()})
     return value
 
-
-def _joined(items: list[Msg], joiner: str) -> Msg:
-    """``items`` said one after the other (``batch_join_comma``, ``batch_join_semicolon``)."""
-    out = items[0]
-    for item in items[1:]:
-        out = msg(joiner, first=out, next=item)
-    return out
 
 
 @dataclass(frozen=True)
@@ -148,7 +141,7 @@ def check_worker(assignment_path: str, assignment_name: str, contract_sha256: st
         if by_memory < slots:
             notes.append(msg("batch_worker_memory", nthreads=nthreads, slots=by_memory))
     said = msg("batch_worker_ready", slots=slots, assignment=assignment.name, version=assignment.version,
-               datasets=str(datasets), notes=_joined(notes, "batch_join_comma"))
+               datasets=str(datasets), notes=joined(notes, "batch_join_comma"))
     return _check(True, said, str(assignment.root), str(datasets), slots)
 
 
@@ -374,7 +367,7 @@ class DaskExecutor:
                 return slots
             if time.monotonic() > deadline:
                 each = [msg("batch_dask_worker_problem", worker=w, line=p) for w, p in problems.items()]
-                detail = (_joined(each, "batch_join_semicolon") if each
+                detail = (joined(each, "batch_join_semicolon") if each
                           else msg("batch_dask_no_worker_connected"))
                 raise BatchError(msg("batch_dask_no_worker", detail=detail),
                                  fix=msg("batch_dask_no_worker_fix"))

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # ---- lists inside one sentence (autograder.contract.bullets) ----
-    "assignment_bullet": ("\n  - {item}", "\n  - {item}"),
-    "assignment_indented": ("\n  {item}", "\n  {item}"),
-    "assignment_join": ("{first}{rest}", "{first}{rest}"),
 
     # ---- finding and loading an assignment (autograder.assignment) ----
     "assignment_no_reference_code": (

@@ -8,6 +8,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error_where": ("Onde: {where}", "Where: {where}"),
     "error_fix": ("O que fazer: {fix}", "What to do: {fix}"),
     "cli_warning": ("ATENÇÃO: {text}", "WARNING: {text}"),
+    # ---- lists inside a sentence (i18n.joined, i18n.bullets) ----
+    "text_join": ("{first}{rest}", "{first}{rest}"),
+    "text_bullet": ("\n  - {item}", "\n  - {item}"),
+    "text_indented": ("\n  {item}", "\n  {item}"),
     "cli_bad_lang_env": (
         "AUTOGRADER_LANG={value} não é uma língua conhecida ({known}).",
         "AUTOGRADER_LANG={value} is not a known language ({known}).",

@@ -64,7 +64,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "prepare_no_cells": ("O caderno não tem uma lista de células.", "The notebook has no list of cells."),
 
     # ---- datasets in the Keras cache (autograder.data) ----
-    "data_bullet": ("\n  - {item}{rest}", "\n  - {item}{rest}"),
     "data_fix_offline": ("`autograder data install --from DIR` (DIR contém os arquivos do Keras, por "
                          "exemplo ../shared/data)",
                          "`autograder data install --from DIR` (DIR holds the Keras files, e.g. "

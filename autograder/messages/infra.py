@@ -301,8 +301,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "worker do dask {worker}: {line} (ele sai do cluster)",
         "dask worker {worker}: {line} (it leaves the cluster)",
     ),
-    "batch_join_comma": ("{first}, {next}", "{first}, {next}"),
-    "batch_join_semicolon": ("{first}; {next}", "{first}; {next}"),
+    "batch_join_comma": ("{first}, {rest}", "{first}, {rest}"),
+    "batch_join_semicolon": ("{first}; {rest}", "{first}; {rest}"),
     "batch_worker_said": ("{line}", "{line}"),
     "batch_worker_unknown": (
         "o worker não disse se consegue corrigir",
