@@ -101,6 +101,12 @@ class _Helped:
     help: str | None
     help_msg: Msg | None = None
 
+    def _take_help(self, kwargs: dict[str, Any]) -> None:
+        """Keep ``help=`` (a ``Msg``, else a docstring or None) and hand click its English text."""
+        given = kwargs.get("help")
+        self.help_msg = given if isinstance(given, Msg) else None
+        kwargs["help"] = _english(given)
+
     @contextmanager
     def _help_in(self, ctx: click.Context | None) -> Iterator[None]:
         english = self.help
@@ -114,9 +120,7 @@ class _Helped:
 
 class _Option(_Helped, click.Option):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        given = kwargs.pop("help", None)
-        self.help_msg = given if isinstance(given, Msg) else None
-        kwargs["help"] = _english(given)
+        self._take_help(kwargs)
         super().__init__(*args, **kwargs)
 
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
@@ -126,14 +130,13 @@ class _Option(_Helped, click.Option):
 
 class _Command(_Helped, click.Command):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        given = kwargs.pop("help", None)  # a Msg, else the docstring
-        self.help_msg = given if isinstance(given, Msg) else None
-        kwargs["help"] = _english(given)
+        self._take_help(kwargs)  # a Msg, else the docstring
         super().__init__(*args, **kwargs)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        """Note the ``--lang`` of the command line first, for a ``--help`` before it."""
-        if any(p.name == "lang" for p in self.params):
+        """Note the ``--lang`` of the command line first, for a ``--help`` before it (only then:
+        other command lines are parsed once, by click)."""
+        if "--help" in args and any(p.name == "lang" for p in self.params):
             try:
                 opts = self.make_parser(ctx).parse_args(args=list(args))[0]
             except click.UsageError:  # said again, in full, by click's own parsing below
