@@ -195,15 +195,24 @@ class ExampleEdit:
     prepend: str = ""
 
 
+def _story(given: Any) -> Mapping[str, str]:
+    """An example student's ``story``: a table of languages, or one text said in every language."""
+    return {str(k): str(v) for k, v in given.items()} if isinstance(given, dict) else {"en": str(given)}
+
+
 @dataclass(frozen=True)
 class ExampleStudent:
     name: str
     participant: int
     email: str
-    story: str  # what this submission shows
+    story: Mapping[str, str]  # what this submission shows, per language (``story = {pt = …, en = …}``)
     edits: tuple[ExampleEdit, ...] = ()
     letters: Mapping[str, str] = field(default_factory=dict)  # exercise number -> letter
     truncate: int = 0  # keep only the first N bytes (a malformed upload)
+
+    def story_in(self, lang: str) -> str:
+        """The story in ``lang``, else English, else the first one given."""
+        return self.story.get(lang) or self.story.get("en") or next(iter(self.story.values()), "")
 
 
 @dataclass(frozen=True)
@@ -435,6 +444,7 @@ class Assignment:
         return lang if lang in ("pt", "en") else "pt"
 
     def example(self) -> ExampleClass | None:
+        """``example.toml``: the built-in example class (None when the assignment has none)."""
         p = self.path("example.toml")
         if not p.is_file():
             return None
@@ -442,7 +452,7 @@ class Assignment:
         students = tuple(
             ExampleStudent(
                 name=s["name"], participant=int(s["participant"]), email=s["email"],
-                story=s["story"], edits=tuple(ExampleEdit(**e) for e in s.get("edits", ())),
+                story=_story(s["story"]), edits=tuple(ExampleEdit(**e) for e in s.get("edits", ())),
                 letters={str(k): str(v) for k, v in s.get("letters", {}).items()},
                 truncate=int(s.get("truncate", 0)))
             for s in d.get("students", ()))

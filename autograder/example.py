@@ -137,24 +137,25 @@ def run_example(assignment: Assignment, out: Path, key_path: Path | None = None,
     subs = write_class(example, out, solution, assignment.contract)
     echo(msg("example_written", assignment=assignment.name, path=str(subs), n=len(example.students)))
     for s in example.students:
-        echo(msg("example_student", name=s.name, story=s.story))
+        echo(msg("example_student", name=s.name, story=s.story_in(lang)))
     options = GradeOptions(time_overrides=dict(example.time_overrides))
     code = cli_grade_batch(subs, key_path, out, workers, assignment=assignment, options=options, lang=lang)
     if code != 0:
         return code
     results = out / "results"
-    cli_report(results, key_path, out / "reports", lang="pt", reveal="always", assignment=assignment,
+    feedback = assignment.language  # what the students read: the assignment's language
+    cli_report(results, key_path, out / "reports", lang=feedback, reveal="always", assignment=assignment,
                echo=echo)
     exports = out / "exports"
     cli_export("csv", results, exports / "all_checks.csv", key_path=key_path, assignment=assignment,
-               echo=echo)
+               lang=feedback, echo=echo)
     cli_export("moodle", results, exports / "moodle", key_path=key_path,
                worksheet=out / "moodle_grading_worksheet.csv", reveal="always", assignment=assignment,
-               echo=echo)
+               lang=feedback, echo=echo)
     cli_export("canvas", results, exports / "canvas_gradebook.csv", key_path=key_path,
                assignment_name=example.lms_name or assignment.title, assignment_id="42",
-               assignment=assignment, echo=echo)
+               assignment=assignment, lang=feedback, echo=echo)
     cli_export("gradescope", results, exports / "gradescope", key_path=key_path, assignment=assignment,
-               echo=echo)
+               lang=feedback, echo=echo)
     echo(msg("example_done", path=str(out / "reports" / "class_summary.html")))
     return 0

@@ -255,3 +255,23 @@ def test_every_help_comes_from_the_catalogue() -> None:
         assert res.exit_code == 0, (path, res.output)
         assert "Mostra esta mensagem e sai." in res.output
         assert not english_words(res.output), (path, english_words(res.output))
+
+
+@pytest.mark.parametrize("name", ["cnn_treinamento", "redes_densas"])
+def test_the_example_class_tells_each_story_in_both_languages(name: str) -> None:
+    """`autograder example` says what each example student shows, in the operator's language."""
+    from autograder.assignment import load_assignment
+
+    example = load_assignment(name).example()
+    assert example is not None
+    for s in example.students:
+        assert set(s.story) == set(LANGUAGES), s.name
+        assert not english_words(s.story_in("pt")), s.story_in("pt")
+        assert s.story_in("en") != s.story_in("pt")
+
+
+def test_a_story_given_as_one_text_is_said_in_every_language() -> None:
+    from autograder.assignment import ExampleStudent, _story
+
+    s = ExampleStudent(name="Ana", participant=1, email="a@x", story=_story("correct: full marks"))
+    assert s.story_in("pt") == s.story_in("en") == "correct: full marks"
