@@ -493,9 +493,8 @@ def _exercise_view(e: ExerciseResult, result: GradeResult, key: AnswerKey | None
         error = ErrorView(
             ename=translate(f"status_{e.status}", lang) if limit else err.ename,
             evalue=error_text(err, lang, result.sandbox, e.id) if limit else _short(err.evalue, 1000),
-            where=translate("report_error_cell", lang,
-                            cell=err.cell_index + 1 if err.cell_index >= 0 else "?",
-                            line=err.line if err.line is not None else "?"),
+            where=translate("report_error_cell" if err.line is not None else "report_error_cell_no_line",
+                            lang, cell=err.cell_index + 1 if err.cell_index >= 0 else "?", line=err.line),
             code_line=_short(err.code_line, 500), traceback=err.traceback[-4000:])
     drift = (result.key or {}).get("drift", {})
     drift_status = drift.get(e.id) if isinstance(drift, Mapping) else None

@@ -348,3 +348,5 @@ def test_the_budget_and_the_interrupt_rule_are_shown(results, key, assignment) -
     assert "max(60 s, 3 × o tempo da execução mais rápida registrada)" in text
     assert "Como foi lido: a célula foi interrompida no fim do tempo" in text
     assert "O tempo do exercício (300 s) acabou." in text
+    assert re.search(r"\(Célula \d+ \(contando a partir de 1\)\)", text)  # where it stopped: no line to give
+    assert "linha ?" not in text
