@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,7 @@ from autograder.gradebook import (
     OverrideError,
     apply_overrides,
     open_gradebook,
+    store,
 )
 from autograder.gradebook import models as m
 from autograder.gradebook.models import Override
@@ -553,6 +555,32 @@ def test_two_batch_processes_writing_one_gradebook_lose_nothing(
         recorded = {r[0] for r in conn.execute(select(m.attempts.c.result_json))}
         assert written == recorded  # every result file is in the gradebook, byte for byte
         assert len(gb.latest(A)) == 15
+
+
+class _LockedAtFirst:
+    """A real SQLite cursor whose first ``PRAGMA journal_mode=WAL`` calls fail the way SQLite's
+    deadlock avoidance fails them (at once, "database is locked", no busy wait)."""
+
+    def __init__(self, cursor: sqlite3.Cursor, failures: int, error: str = "database is locked") -> None:
+        self.cursor, self.failures, self.error = cursor, failures, error
+
+    def execute(self, sql: str) -> sqlite3.Cursor:
+        if sql == "PRAGMA journal_mode=WAL" and self.failures:
+            self.failures -= 1
+            raise sqlite3.OperationalError(self.error)
+        return self.cursor.execute(sql)
+
+
+def test_a_new_gradebook_file_reaches_wal_mode_when_sqlite_answers_locked_at_once(tmp_path: Path) -> None:
+    # Two batches opening one new gradebook: the CI saw one of them fail with "database is locked".
+    conn = sqlite3.connect(tmp_path / "g.sqlite", isolation_level=None)
+    flaky = _LockedAtFirst(conn.cursor(), failures=3)
+    store._into_wal(flaky)  # type: ignore[arg-type]
+    assert flaky.failures == 0
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    broken = _LockedAtFirst(sqlite3.connect(tmp_path / "h.sqlite").cursor(), 1, "disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        store._into_wal(broken)  # type: ignore[arg-type]  # only a lock is waited for
 
 
 CRASHER = """

@@ -10,12 +10,17 @@ Concurrency and crashes:
   on a lock upgrade). Readers never block writers and see the last committed state.
 * PostgreSQL: each write is one transaction; concurrent inserts of the same student or notebook
   use ``INSERT ... ON CONFLICT DO NOTHING``; migrations hold an advisory lock.
+* Switching a new file to WAL needs the whole file, and SQLite may answer "locked" at once
+  instead of waiting (two batches opening one new gradebook); the switch is retried until the
+  busy timeout, and skipped when the file is already in WAL mode (it stays so).
 * One write = one transaction: a crash (kill -9) mid-write leaves the previous state, readable.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sqlite3
+import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -55,6 +60,19 @@ def describe(location: str | Path) -> str:
     return make_url(url_of(loc)).render_as_string(hide_password=True) if "://" in loc else loc
 
 
+def _into_wal(cursor: sqlite3.Cursor) -> None:
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
 
@@ -62,7 +80,7 @@ def _sqlite_engine(url: str) -> Engine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (pysqlite's is deferred)
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _into_wal(cursor)
         cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
