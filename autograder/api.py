@@ -23,7 +23,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograder import __version__, cache_replay, checks, data, prepare, scoring
 from autograder.assignment import Assignment, check_same, notebook_assignment
@@ -34,6 +34,9 @@ from autograder.execute import Execution, ExerciseRun, SandboxLike, Session, exe
 from autograder.i18n import encode
 from autograder.keymodel import AnswerKey
 from autograder.results import ExerciseResult, GradeResult, Student
+
+if TYPE_CHECKING:
+    from autograder.sandbox.zygote import WarmHandle
 
 
 @dataclass(frozen=True)
@@ -170,18 +173,27 @@ def evaluate(execution: Execution, assignment: Assignment, key: AnswerKey,
     return tuple(out)
 
 
-def make_sandbox(options: GradeOptions, datasets_dir: Path | None) -> Any:
-    from autograder.sandbox import Limits, Sandbox
+def sandbox_limits(options: GradeOptions) -> Any:
+    """The sandbox's ``Limits`` for ``options``."""
+    from autograder.sandbox import Limits
 
-    limits = Limits(memory_mb=options.memory_mb, max_processes=options.max_processes,
-                    max_output_bytes=options.max_output_bytes)
-    return Sandbox(limits, datasets_dir=datasets_dir, backend=options.backend)
+    return Limits(memory_mb=options.memory_mb, max_processes=options.max_processes,
+                  max_output_bytes=options.max_output_bytes)
+
+
+def make_sandbox(options: GradeOptions, datasets_dir: Path | None, warm: WarmHandle | None = None) -> Any:
+    """The sandbox a submission runs in; with ``warm``, its kernels are forked from that warm
+    sandbox's zygote when it fits these limits and datasets (else a cold sandbox, as without)."""
+    from autograder.sandbox import Sandbox
+
+    return Sandbox(sandbox_limits(options), datasets_dir=datasets_dir, backend=options.backend, warm=warm)
 
 
 def grade(submission: Path, key: AnswerKey, assignment: Assignment, *, key_sha256: str = "",
           options: GradeOptions | None = None, student: Student | None = None,
           sandbox_factory: Callable[[], SandboxLike] | None = None,
-          progress: Callable[[str, ExerciseRun | None], None] | None = None) -> GradeResult:
+          progress: Callable[[str, ExerciseRun | None], None] | None = None,
+          warm: WarmHandle | None = None) -> GradeResult:
     """Grade ``submission`` of ``assignment`` against ``key``.
 
     Raises only when grading itself is impossible (no datasets, a key of another assignment);
@@ -231,7 +243,7 @@ def grade(submission: Path, key: AnswerKey, assignment: Assignment, *, key_sha25
                                       replayable, options.replay_epochs)
 
     # 3. execute in the sandbox, then settle what fast mode served
-    sandbox = sandbox_factory() if sandbox_factory else make_sandbox(options, datasets_dir)
+    sandbox = sandbox_factory() if sandbox_factory else make_sandbox(options, datasets_dir, warm)
     with sandbox:
         session = Session(sandbox)
         execution = execute(plan, contract, budgets, session, fast.overrides, progress, fast.after())

@@ -407,6 +407,19 @@ class Assignment:
         return dict(self.manifest.get("fast", {}).get("replay", {}))
 
     @property
+    def sandbox_preload(self) -> tuple[str, ...]:
+        """``[sandbox] preload``: modules a warm sandbox's zygote imports once, so that each
+        kernel forked from it starts with them loaded (README, "Warm kernels"); never a module that
+        starts threads or reads devices at import (TensorFlow). A module that does not import
+        is left to the kernel."""
+        table = self.manifest.get("sandbox", {})
+        preload = table.get("preload", []) if isinstance(table, Mapping) else None
+        if not isinstance(preload, list) or not all(isinstance(m, str) and m for m in preload):
+            raise AssignmentError(msg("assignment_preload_malformed"), where=str(self.root / MANIFEST),
+                                  fix=msg("assignment_preload_malformed_fix"))
+        return tuple(preload)
+
+    @property
     def late_policy(self) -> LatePolicy | None:
         """``[late]``: due date, grace, penalty per day or hour, cap, refuse (autograder.late);
         None when the manifest has no such table."""

@@ -16,7 +16,8 @@ The classes are the assignment's example class (``example.toml``, smoke profile,
 
 1. Dask, a LocalCluster of 1 worker vs 2 workers (one thread each), for each class: wall time and
    the throughput ratio (1 worker / 2 workers), with the load average before and after; the
-   cheap class also on the default local pool (``grade-batch --workers 2``);
+   cheap class also on the default local pool (``grade-batch --workers 2``, warm kernels), and
+   the cheap solution x ``--same`` on it with warm kernels and with cold ones;
 2. ``otter run`` of the cheap solution x ``--same`` (otter's own notebook format: the solution
    ``otter assign`` writes, with the cells of the training exercises removed; otter refuses
    ours), 2 at once, against our 2-worker batch of the same work, on the local pool and on Dask:
@@ -43,6 +44,7 @@ from autograder.api import GradeOptions
 from autograder.assignment import Assignment, load_assignment
 from autograder.authoring import notebook
 from autograder.batch.dask_executor import DaskExecutor
+from autograder.batch.executors import LocalProcessExecutor
 from autograder.batch.runner import grade_batch
 from autograder.example import submissions
 
@@ -115,12 +117,15 @@ def timed_dask(
 
 
 def timed_pool(
-    subs: Path, out: Path, a: Assignment, workers: int, options: GradeOptions
+    subs: Path, out: Path, a: Assignment, workers: int, options: GradeOptions, warm: bool = True
 ) -> tuple[float, Any]:
-    """Our default: ``grade_batch``'s local process pool, no gradebook."""
+    """Our default: ``grade_batch``'s local process pool (warm kernels unless ``warm`` is False),
+    no gradebook."""
     t0 = time.perf_counter()
-    summary = grade_batch(subs, a.key_path(a.example().profile), out,  # type: ignore[union-attr]
-                          assignment=a, workers=workers, options=options)
+    with LocalProcessExecutor(workers, warm=warm) as pool:
+        summary = grade_batch(subs, a.key_path(a.example().profile), out,  # type: ignore[union-attr]
+                              assignment=a, executor=pool, options=options)
+        assert pool.warm_problem is None or not warm, pool.warm_problem
     statuses: dict[str, int] = {}
     for r in summary.rows:
         statuses[r.status] = statuses.get(r.status, 0) + 1
@@ -210,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="dask-bench-") as tmp_:
         tmp = Path(tmp_)
-        ours_cheap_2 = pool_cheap_2 = pool_same_2 = None
+        ours_cheap_2 = pool_cheap_2 = pool_same_2 = cold_same_2 = None
         same_walls: dict[int, float] = {}
         classes = [c for c in ("cheap", "full") if args.only in (None, c)]
         for kind in classes:
@@ -238,6 +243,11 @@ def main(argv: list[str] | None = None) -> int:
                 pool_same_2, (statuses, total) = timed_pool(same, tmp / "out-same-pool", a, 2, options)
                 print(f"1. otter's input: the cheap solution x{args.same}, local pool 2 workers: "
                       f"{pool_same_2:7.1f} s {statuses}, total score {total:g}; {before} -> {load()}")
+                before = load()
+                cold_same_2, (statuses, total) = timed_pool(same, tmp / "out-same-cold", a, 2, options,
+                                                            warm=False)
+                print(f"1. the same, local pool 2 workers, cold kernels (no warm sandbox): "
+                      f"{cold_same_2:7.1f} s {statuses}, total score {total:g}; {before} -> {load()}")
                 for workers in (1, 2):
                     before = load()
                     out_same = tmp / f"out-same-{workers}"
@@ -266,9 +276,10 @@ def main(argv: list[str] | None = None) -> int:
             f"2. otter run of the cheap solution ({args.same} notebooks, 2 at once): {otter:7.1f} s "
             f"({failures} failures); {before} -> {load()}"
         )
-        assert pool_cheap_2 is not None and pool_same_2 is not None
+        assert pool_cheap_2 is not None and pool_same_2 is not None and cold_same_2 is not None
         print(f"   wall time otter / ours on the same work (the cheap solution x{args.same}, 2 at once): "
-              f"local pool {otter / pool_same_2:.2f}x, Dask {otter / same_walls[2]:.2f}x")
+              f"local pool {otter / pool_same_2:.2f}x (cold kernels {otter / cold_same_2:.2f}x), "
+              f"Dask {otter / same_walls[2]:.2f}x")
     return 0
 
 

@@ -29,6 +29,7 @@ from autograder.gradebook import open_gradebook
 from autograder.i18n import Echo, render
 from autograder.keymodel import key_sha256
 from autograder.results import GradeResult, Student, load_result
+from autograder.sandbox.zygote import warm_possible
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = REPO / "assignments" / "cnn_treinamento"
@@ -406,6 +407,8 @@ def test_real_grading_on_dask_gives_the_local_pools_results(cluster: Cluster, tm
         assert [c.status for e in d.exercises for c in e.checks] == [
             c.status for e in loc.exercises for c in e.checks
         ]
+        if warm_possible() is None:  # both forked their kernels from a warm sandbox (README, "Warm kernels")
+            assert "kernel" in d.sandbox["enforced"] and "kernel" in loc.sandbox["enforced"]
     assert (
         load_result(dask_out / "results" / "sol.json").score
         == load_result(dask_out / "results" / "sol.json").max_score

@@ -17,7 +17,9 @@ submission gets a ``grader_error`` result (no queue of our own).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import os
 import pickle
 import shutil
@@ -33,7 +35,7 @@ from typing import Any
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from autograder.batch.executors import _death
-from autograder.batch.jobs import GradeFn, Job, Outcome, failed, record_error
+from autograder.batch.jobs import GradeFn, Job, Outcome, Reason, failed, reason_of, record_error
 from autograder.i18n import Echo, Msg, joined, msg
 
 # ----------------------------------------------------------------------------- Dask distributed
@@ -156,6 +158,9 @@ class GraderWorkerPlugin(WorkerPlugin):
         self.name = name
         self.args = (assignment_path, assignment_name, contract_sha256, backend, grader_version)
         self.check: WorkerCheck | None = None
+        self.warm: Any = None  # the worker's WarmPool (one warm sandbox per thread), made in setup
+        self.configs: dict[str, Any] = {}
+        self.pool: Any = None  # a non-daemonic worker's own local pool (forkserver + warm sandboxes)
 
     async def setup(self, worker: Any) -> None:
         import asyncio
@@ -167,6 +172,16 @@ class GraderWorkerPlugin(WorkerPlugin):
                                 memory_limit=memory)
         check = await asyncio.get_running_loop().run_in_executor(None, run)
         self.check = check
+        import multiprocessing
+
+        from autograder.sandbox.zygote import WarmPool
+
+        if multiprocessing.current_process().daemon:  # daemonic: no multiprocessing children
+            self.warm = WarmPool(worker.state.nthreads)
+        else:  # the local pool's own way: each job forked from a forkserver, in a warm sandbox
+            from autograder.batch.executors import LocalProcessExecutor
+
+            self.pool = LocalProcessExecutor(worker.state.nthreads)
         logger = logging.getLogger("autograder.worker")
         (logger.info if check.ready else logger.error)("dl-autograder: %s", check.line)
         worker.log_event(DASK_TOPIC, {"plugin": self.name, "worker": worker.address, "ready": check.ready,
@@ -175,6 +190,13 @@ class GraderWorkerPlugin(WorkerPlugin):
             reason = f"dl-autograder: {check.line}"
             asyncio.get_running_loop().call_later(
                 0.5, lambda: asyncio.ensure_future(worker.close(nanny=True, reason=reason)))
+
+
+    def teardown(self, worker: Any) -> None:
+        if self.warm is not None:
+            self.warm.close()
+        if self.pool is not None:
+            self.pool.shutdown(cancel=True)
 
 
 def _worker_check_of(dask_worker: Any, plugin: str) -> tuple[bool, dict[str, Any], int] | None:
@@ -233,10 +255,36 @@ def _grade_on_worker(job: Job, notebook: bytes, key: bytes, plugin: str,
                                     result_path=str(work / "result.json"), log_path=str(work / "log.txt"))
         answer_path = work / "answer.pickle"
         started = time.monotonic()
-        with open(work / "log.txt", "wb") as log:
-            proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=log,
-                                    stderr=subprocess.STDOUT, process_group=0)
-            proc.communicate(pickle.dumps((local, grade_fn, os.getpid(), str(answer_path))))
+        plugin_ = worker.plugins.get(plugin)
+        if isinstance(plugin_, GraderWorkerPlugin) and plugin_.pool is not None and grade_fn is None:
+            outcome = plugin_.pool.submit(local).result()
+            payload: Reason | str
+            if outcome.status == "grader_error":  # the client writes it with its own log path
+                kind, payload = "error", (reason_of(outcome.message)
+                                          or failed("batch_failed_error", error=outcome.message))
+            else:
+                kind, payload = "result", Path(local.result_path).read_text(encoding="utf-8")
+            job_log = Path(local.log_path)
+            log_bytes = job_log.read_bytes()[-_LOG_TAIL:] if job_log.is_file() else b""
+            return {"kind": kind, "payload": payload, "seconds": time.monotonic() - started,
+                    "worker": worker.address, "log": log_bytes.decode("utf-8", errors="replace")}
+        warm = plugin_.warm if isinstance(plugin_, GraderWorkerPlugin) and grade_fn is None else None
+        config = None
+        if warm is not None and isinstance(plugin_, GraderWorkerPlugin):
+            from autograder.batch.executors import warm_config
+
+            config_key = json.dumps([local.assignment, local.options], sort_keys=True, default=str)
+            if config_key not in plugin_.configs:
+                plugin_.configs[config_key] = warm_config(local)
+            config = plugin_.configs[config_key]
+        with contextlib.ExitStack() as stack:
+            handle = stack.enter_context(warm.lend(config)) if warm is not None else None
+            if handle is not None:  # this worker's warm sandbox forks the kernel (made fresh after)
+                local = dataclasses.replace(local, warm=handle.to_dict())
+            with open(work / "log.txt", "wb") as log:
+                proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=log,
+                                        stderr=subprocess.STDOUT, process_group=0)
+                proc.communicate(pickle.dumps((local, grade_fn, os.getpid(), str(answer_path))))
         seconds = time.monotonic() - started
         kind, payload = (pickle.loads(answer_path.read_bytes()) if answer_path.is_file()
                          else ("error", _death(proc.returncode)))  # an error's payload: a jobs.Reason
@@ -295,7 +343,9 @@ class DaskExecutor:
         if local_workers is not None:
             # one task per free thread on each worker, so that a dying worker costs a try only to what
             # it was running; max_tries deaths of its workers make a submission a grader_error
+            # workers that are not daemonic may grade through a local pool of their own (forkserver)
             with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
+                                  "distributed.worker.daemon": False,
                                   "distributed.scheduler.allowed-failures": max(0, max_tries - 1)}):
                 self._cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
                                              host="127.0.0.1", dashboard_address=None)

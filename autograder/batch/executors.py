@@ -13,6 +13,7 @@ An executor takes a ``Job`` (plain data) and returns a ``concurrent.futures.Futu
 from __future__ import annotations
 
 import dataclasses
+import json
 import multiprocessing
 import os
 import pickle
@@ -25,9 +26,12 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from autograder.batch.jobs import GradeFn, Job, Outcome, Reason, failed, reason_of, record_error, run_job
+
+if TYPE_CHECKING:
+    from autograder.sandbox.zygote import WarmConfig, WarmPool
 
 
 class Executor(Protocol):
@@ -55,6 +59,28 @@ class InlineExecutor:
 
     def shutdown(self, cancel: bool = False) -> None:
         pass
+
+
+def warm_config(job: Job) -> WarmConfig | None:
+    """The warm sandbox ``job``'s kernels may be forked from (its limits, datasets and the
+    assignment's ``[sandbox] preload``); None: cold kernels (backend "none", or the job cannot
+    even load its assignment or datasets: it will say so itself)."""
+    from autograder import data
+    from autograder.api import sandbox_limits
+    from autograder.assignment import load_assignment
+    from autograder.batch.jobs import options_from_dict
+    from autograder.errors import AutograderError
+    from autograder.sandbox.zygote import WarmConfig
+
+    options = options_from_dict(job.options)
+    if options.backend == "none":
+        return None
+    try:
+        assignment = load_assignment(job.assignment)
+        datasets = options.datasets_dir or data.verify_cache(assignment.datasets)
+        return WarmConfig(sandbox_limits(options), Path(datasets).resolve(), assignment.sandbox_preload)
+    except AutograderError:
+        return None
 
 
 def _alive(pid: int) -> bool:
@@ -145,11 +171,17 @@ class LocalProcessExecutor:
     crash cannot be pinned on the submission that caused it. Here each job has its own process:
     if it dies (os._exit, segfault, OOM kill) that job alone gets a ``grader_error`` result.
 
+    With ``warm`` (the default, for the real grader where bubblewrap runs as root), each of the
+    ``workers`` slots keeps a warm sandbox whose zygote forks each job's kernel with ipykernel and
+    the assignment's ``[sandbox] preload`` already imported, and makes it as a fresh one between
+    two jobs (``autograder.sandbox.zygote``); where that is impossible, or a warm sandbox fails,
+    jobs start cold kernels as before.
+
     As with any "spawn" pool, a script that uses it must start under ``if __name__ == "__main__":``
     (each worker imports the main module).
     """
 
-    def __init__(self, workers: int, grade_fn: GradeFn | None = None) -> None:
+    def __init__(self, workers: int, grade_fn: GradeFn | None = None, warm: bool = True) -> None:
         if grade_fn is not None:
             pickle.dumps(grade_fn)  # fail now, not once per job: it is sent to each worker
         if "forkserver" in multiprocessing.get_all_start_methods():
@@ -162,9 +194,25 @@ class LocalProcessExecutor:
         self._live: set[BaseProcess] = set()
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
+        self._warm: WarmPool | None = None
+        if warm and grade_fn is None:
+            from autograder.sandbox.zygote import WarmPool
+
+            self._warm = WarmPool(workers)
+        self._configs: dict[str, WarmConfig | None] = {}
 
     def submit(self, job: Job) -> Future[Outcome]:
-        return self._threads.submit(self._run, job)
+        return self._threads.submit(self._run_warm, job)
+
+    def _run_warm(self, job: Job) -> Outcome:
+        """``job`` with one of the pool's warm sandboxes lent to it, if any."""
+        if self._warm is None:
+            return self._run(job)
+        config_key = json.dumps([job.assignment, job.options], sort_keys=True, default=str)
+        if config_key not in self._configs:
+            self._configs[config_key] = warm_config(job)
+        with self._warm.lend(self._configs[config_key]) as handle:
+            return self._run(job if handle is None else dataclasses.replace(job, warm=handle.to_dict()))
 
     def _run(self, job: Job) -> Outcome:
         started = time.monotonic()
@@ -202,7 +250,16 @@ class LocalProcessExecutor:
                 live = list(self._live)
             for proc in live:
                 _stop(proc)
+            if self._warm is not None:
+                self._warm.close()  # the kernels of the stopped jobs with them
         self._threads.shutdown(wait=True, cancel_futures=cancel)
+        if self._warm is not None:
+            self._warm.close()
+
+    @property
+    def warm_problem(self) -> str | None:
+        """Why this pool's jobs started cold kernels, if warm sandboxes were tried and failed."""
+        return self._warm.problem if self._warm is not None else None
 
     def __enter__(self) -> LocalProcessExecutor:
         return self

@@ -45,6 +45,7 @@ class Job:
     submitted_at: str = ""  # when the LMS says it was submitted (ISO 8601), for the late policy
     lms_late: bool | None = None  # the LMS's own late mark (Canvas LATE_) when it gives no time
     late_policy: dict[str, Any] | None = None  # autograder.late.LatePolicy.to_dict(), or None
+    warm: dict[str, Any] | None = None  # a warm sandbox's WarmHandle.to_dict(), lent by the local pool
 
     @property
     def who(self) -> Student:
@@ -89,6 +90,7 @@ class ApiGrader:
     key_sha256: str
     assignment: str  # folder of the assignment
     options: dict[str, Any]
+    warm: dict[str, Any] | None = None  # the job's warm sandbox (WarmHandle.to_dict()), if lent one
 
     @cached_property
     def _assignment(self) -> Any:
@@ -107,9 +109,11 @@ class ApiGrader:
 
     def __call__(self, submission: Path, student: Student) -> GradeResult:
         from autograder import api
+        from autograder.sandbox.zygote import WarmHandle
 
+        warm = WarmHandle.from_dict(self.warm) if self.warm is not None else None
         return api.grade(submission, self._key, self._assignment, key_sha256=self.key_sha256,
-                         options=options_from_dict(self.options), student=student)
+                         options=options_from_dict(self.options), student=student, warm=warm)
 
 
 def _identity(folder: str) -> dict[str, str]:
@@ -178,7 +182,7 @@ def record_error(job: Job, reason: Reason, seconds: float) -> Outcome:
 def run_job(job: Job, grade_fn: GradeFn | None = None) -> Outcome:
     """Grade one submission and write its result. Never raises for a grading failure."""
     started = time.monotonic()
-    grade = grade_fn or ApiGrader(job.key_path, job.key_sha256, job.assignment, job.options)
+    grade = grade_fn or ApiGrader(job.key_path, job.key_sha256, job.assignment, job.options, job.warm)
     try:
         result = grade(Path(job.submission), job.who)
         result = dataclasses.replace(result, student=job.who, submission_path=job.origin)

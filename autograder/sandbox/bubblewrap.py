@@ -37,6 +37,7 @@ from autograder.sandbox.limits import DISK_EVERY, INTERRUPT_GRACE_S, POLL_S, Lim
 # Paths as the kernel sees them (bubblewrap backend).
 HOME = "/home/student"
 RUN = "/run/kernel"
+ZYGOTE_RUN = "/run/zygote"  # a warm sandbox's zygote: its socket (host root's, mode 0700)
 SANDBOX_ID = 1000  # uid and gid inside the sandbox
 # Packages of this project that must never be readable from the kernel.
 HIDDEN_PACKAGES = ("autograder", "reference", "assignments", "templates")
@@ -78,6 +79,11 @@ class Layout:
     @property
     def empty_file(self) -> Path:
         return self.root / "empty.py"
+
+    @property
+    def zygote(self) -> Path:
+        """A warm sandbox's zygote folder (its socket), the host root's, mode 0700."""
+        return self.root / "zygote"
 
     @property
     def log(self) -> Path:
@@ -188,6 +194,7 @@ class Plan:
     userns_fd: int | None  # set when the grader is root
     datasets_dir: Path | None
     sized_tmpfs: bool = True  # bwrap >= 0.7 takes --perms/--size for --tmpfs; else /dev/shm is bound
+    zygote: bool = False  # a warm sandbox: its zygote folder is mounted at ZYGOTE_RUN
 
 
 @cache
@@ -240,6 +247,8 @@ def bwrap_argv(plan: Plan, command: Sequence[str]) -> list[str]:
     argv += ["--bind", str(plan.layout.home), HOME,
              "--bind", str(plan.layout.tmp), "/tmp",
              "--bind", str(plan.layout.run), RUN]
+    if plan.zygote:
+        argv += ancestors(ZYGOTE_RUN) + ["--bind", str(plan.layout.zygote), ZYGOTE_RUN]
     argv += ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -325,12 +334,13 @@ def check_datasets(path: Path, host_id: int | None) -> None:
 
 
 def spawn_bubblewrap(plan: Plan, kernel_cmd: Sequence[str], *, as_root: bool,
-                     env: Mapping[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
-    """Start ``kernel_cmd`` in the sandbox described by ``plan``."""
+                     env: Mapping[str, str], log: IO[bytes], drop: bool = True) -> subprocess.Popen[bytes]:
+    """Start ``kernel_cmd`` in the sandbox described by ``plan``; with ``drop`` False (a warm
+    sandbox's zygote) it stays the namespace's root, which forks and drops each kernel itself."""
     lim = plan.limits
     # Not root: bwrap's pid 1 runs as the kernel's uid too and counts once.
     nproc = lim.max_processes + (0 if as_root else 1)
-    command = launcher_argv(lim, drop_to=SANDBOX_ID if as_root else None, nproc=nproc,
+    command = launcher_argv(lim, drop_to=SANDBOX_ID if as_root and drop else None, nproc=nproc,
                             command=kernel_cmd)
     return subprocess.Popen(bwrap_argv(plan, command), stdin=subprocess.DEVNULL, stdout=log,
                             stderr=log, env=dict(env),

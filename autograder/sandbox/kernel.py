@@ -53,8 +53,9 @@ from autograder.sandbox.outputs import (
     hide_error_paths,
     limit_error,
 )
-from autograder.sandbox.proctree import KernelProcess
+from autograder.sandbox.proctree import ForkedKernel, KernelProcess
 from autograder.sandbox.watchdog import Watchdog, disk_usage
+from autograder.sandbox.zygote import WarmHandle, ZygoteError, ask, empty_folder, host_pid_of
 
 _LOST_IDLE_GRACE_S = 2.0  # after execute_reply, how long to wait for an idle that may be lost
 _RECV_BUFFER_BYTES = 64 * 1024**2  # bound on what ZMQ may queue in the grader per socket
@@ -166,7 +167,8 @@ class Sandbox:
     """"bubblewrap" or "none"."""
 
     def __init__(self, limits: Limits, *, datasets_dir: Path | None = None,
-                 extra_env: Mapping[str, str] | None = None, backend: str = "auto") -> None:
+                 extra_env: Mapping[str, str] | None = None, backend: str = "auto",
+                 warm: WarmHandle | None = None) -> None:
         if backend not in ("auto", "bubblewrap", "none"):
             raise ValueError(f'backend must be "auto", "bubblewrap" or "none", got {backend!r}')
         self.limits = limits
@@ -185,10 +187,21 @@ class Sandbox:
             why_not_bwrap=problem if backend == "auto" else None)
         self._host_id = random_host_id() if self.backend == "bubblewrap" and self._as_root \
             else None
+        # A warm sandbox (``zygote``): its kernels are forked, not started; only where it was
+        # made for these very limits and datasets, as root, with bubblewrap.
+        self._warm = warm if (warm is not None and self.backend == "bubblewrap" and self._as_root
+                              and not self.extra_env and warm.fits(limits, self.datasets_dir)) else None
+        if self._warm is not None:
+            self._host_id = self._warm.host_id
+            self.enforced = {**self.enforced, "kernel": (
+                "forked from a warm sandbox's zygote that imported ipykernel"
+                + "".join(f", {m}" for m in self._warm.preload) + " once and never runs a student's "
+                "code; uid 1000 in a new session; every process, file and IPC object of the "
+                "sandbox's previous submission removed before")}
         self._layout: Layout | None = None
         self._userns_fd: int | None = None
         self._context: zmq.Context[zmq.Socket[bytes]] | None = None
-        self._kernel: KernelProcess | None = None
+        self._kernel: KernelProcess | ForkedKernel | None = None
         self._client: _Client | None = None
         self._watchdog: Watchdog | None = None
         self._starts = 0
@@ -226,7 +239,11 @@ class Sandbox:
             self.start()
             return
         self._stop_kernel()
-        if disk_usage(self._layout.writable) > self.limits.max_disk_bytes:
+        if disk_usage(self._layout.writable) > self.limits.max_disk_bytes and self._warm is not None:
+            for top in (self._layout.home, self._layout.tmp):  # the datasets' mount point stays
+                empty_folder(top, keep=self._layout.home / ".keras" / "datasets")
+            self._prepare_home()
+        elif disk_usage(self._layout.writable) > self.limits.max_disk_bytes:
             for top in (self._layout.home, self._layout.tmp):
                 for child in top.iterdir():
                     if child.is_dir() and not child.is_symlink():
@@ -237,7 +254,8 @@ class Sandbox:
         self._launch()
 
     def close(self) -> None:
-        """Kill the kernel and remove the sandbox directories. Idempotent."""
+        """Kill the kernel and remove the sandbox directories (a warm sandbox's are its owner's
+        to clean). Idempotent."""
         self._stop_kernel()
         if self._userns_fd is not None:
             os.close(self._userns_fd)
@@ -245,11 +263,20 @@ class Sandbox:
         if self._context is not None:
             self._context.term()
             self._context = None
-        if self._layout is not None:
+        if self._layout is not None and self._warm is None:
             shutil.rmtree(self._layout.root, ignore_errors=True)
-            self._layout = None
+        self._layout = None
+
+    @property
+    def warm(self) -> bool:
+        """Whether this sandbox's kernels are forked from a warm sandbox's zygote."""
+        return self._warm is not None
 
     def _prepare(self) -> None:
+        if self._warm is not None:
+            self._layout = Layout(Path(self._warm.root))
+            self._context = zmq.Context()
+            return
         if self.datasets_dir is not None:
             check_datasets(self.datasets_dir, self._host_id)
         layout = Layout(Path(tempfile.mkdtemp(prefix="ag-sandbox-")))
@@ -298,20 +325,19 @@ class Sandbox:
         conn_file.write_text(json.dumps(connection), encoding="utf-8")
         if self._host_id is not None:
             os.chown(conn_file, self._host_id, self._host_id)
-        kernel_cmd = [sys.executable, "-m", "ipykernel_launcher",
-                      "-f", f"{inner_run}/{conn_file.name}",
-                      "--HistoryManager.hist_file=:memory:"]
+        kernel_args = ["-f", f"{inner_run}/{conn_file.name}", "--HistoryManager.hist_file=:memory:"]
+        kernel_cmd = [sys.executable, "-m", "ipykernel_launcher", *kernel_args]
         env = self._environment(home, tmp)
-        with open(layout.log, "ab") as log:
-            if bw:
-                assert self._bwrap is not None
-                plan = Plan(self._bwrap, layout, lim, self._userns_fd, self.datasets_dir,
-                            sized_tmpfs(self._bwrap))
-                popen = spawn_bubblewrap(plan, kernel_cmd, as_root=self._as_root, env=env,
-                                         log=log)
-            else:
-                popen = spawn_unsandboxed(layout, lim, kernel_cmd, env=env, log=log)
-        kernel = KernelProcess(popen, self.backend)
+        kernel: KernelProcess | ForkedKernel
+        if self._warm is not None:
+            try:
+                kernel = self._fork(self._warm, kernel_args, env)
+            except ZygoteError:
+                self._go_cold()
+                self._launch()
+                return
+        else:
+            kernel = self._spawn(layout, lim, kernel_cmd, env)
         self._kernel = kernel
         max_msg = lim.max_output_bytes + 64 * 1024
         self._client = _Client(self._context, host_prefix, ports, key.encode(), max_msg)
@@ -323,6 +349,51 @@ class Sandbox:
         except BaseException:
             self._stop_kernel()
             raise
+
+    def _fork(self, warm: WarmHandle, kernel_args: list[str], env: dict[str, str]) -> ForkedKernel:
+        """The kernel, forked by the warm sandbox's zygote (raises ``ZygoteError``)."""
+        sock = warm.socket
+        ns_pid = int(ask(sock, {"op": "fork", "argv": kernel_args, "env": env})["pid"])
+        host_pid = None
+        until = time.monotonic() + 10
+        while host_pid is None and time.monotonic() < until:
+            host_pid = host_pid_of(warm.zygote_pid, ns_pid)
+            if host_pid is None:
+                time.sleep(0.01)
+        if host_pid is None:
+            raise ZygoteError(f"the forked kernel (pid {ns_pid} in the sandbox) was not found")
+
+        def status(pid: int) -> int | None:
+            code = ask(sock, {"op": "status", "pid": pid}, timeout_s=10)["exit"]
+            return -9 if code == "unknown" else int(code) if code is not None else None
+
+        return ForkedKernel(warm.zygote_pid, host_pid, ns_pid, status)
+
+    def _go_cold(self) -> None:
+        """The warm sandbox failed: from now on, a sandbox of our own (files of a kernel that ran
+        in the warm one are not carried over)."""
+        self._stop_kernel()
+        if self._context is not None:
+            self._context.term()
+            self._context = None
+        self._warm = None
+        self.enforced = {k: v for k, v in self.enforced.items() if k != "kernel"}
+        self._layout = None
+        self._host_id = random_host_id() if self._as_root else None
+        self._prepare()
+
+    def _spawn(self, layout: Layout, lim: Limits, kernel_cmd: list[str],
+               env: dict[str, str]) -> KernelProcess:
+        with open(layout.log, "ab") as log:
+            if self.backend == "bubblewrap":
+                assert self._bwrap is not None
+                plan = Plan(self._bwrap, layout, lim, self._userns_fd, self.datasets_dir,
+                            sized_tmpfs(self._bwrap))
+                popen = spawn_bubblewrap(plan, kernel_cmd, as_root=self._as_root, env=env,
+                                         log=log)
+            else:
+                popen = spawn_unsandboxed(layout, lim, kernel_cmd, env=env, log=log)
+        return KernelProcess(popen, self.backend)
 
     def _wait_ready(self) -> None:
         assert self._kernel is not None and self._client is not None

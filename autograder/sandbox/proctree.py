@@ -16,7 +16,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import psutil
@@ -200,6 +200,92 @@ class KernelProcess:
         if 0 < signum < 65:
             try:
                 return msg("sandbox_kernel_killed", signal=signal.Signals(signum).name)
+            except ValueError:
+                pass
+        return msg("sandbox_kernel_exited", code=code)
+
+
+def _running(proc: psutil.Process) -> bool:
+    try:
+        return bool(proc.status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
+
+
+class ForkedKernel:
+    """A kernel forked by a warm sandbox's zygote (``autograder.sandbox.zygote``): the same
+    interface as ``KernelProcess``. The zygote is a child subreaper, so the kernel's tree is
+    every descendant of the zygote (one kernel at a time per zygote); the zygote reaps them and
+    says how the kernel ended."""
+
+    backend = "bubblewrap"
+
+    def __init__(self, zygote_pid: int, kernel_pid: int, ns_pid: int,
+                 status: Callable[[int], int | None]) -> None:
+        self.zygote_pid = zygote_pid
+        self.kernel_pid: int | None = kernel_pid
+        self.ns_pid = ns_pid
+        self.killed = False
+        self.returncode: int | None = None
+        self._status = status  # ns pid -> exit code (None: running); raises OSError if the zygote is gone
+        self._lock = threading.Lock()
+        try:
+            self._proc: psutil.Process | None = psutil.Process(kernel_pid)
+        except psutil.Error:
+            self._proc = None
+
+    def tree(self) -> list[psutil.Process]:
+        return children(self.zygote_pid, recursive=True)
+
+    def exited(self) -> bool:
+        if self.returncode is not None:
+            return True
+        try:
+            code = self._status(self.ns_pid)
+        except OSError:  # the zygote is gone, and its kernels with it (PR_SET_PDEATHSIG)
+            code = -signal.SIGKILL
+        if code is not None:
+            self.returncode = code
+            return True
+        return False
+
+    def find_kernel_pid(self) -> None:
+        pass
+
+    def interrupt(self) -> None:
+        if self._proc is not None:
+            try:
+                self._proc.send_signal(signal.SIGINT)
+            except psutil.Error:
+                pass
+
+    def kill(self) -> None:
+        """SIGKILL every descendant of the zygote until there is none. Idempotent."""
+        with self._lock:
+            self.killed = True
+            for _ in range(200):
+                tree = [p for p in self.tree() if _running(p)]
+                if not tree:
+                    return  # zombies at most: the zygote reaps them
+                _signal(tree, signal.SIGKILL)
+                time.sleep(0.005)
+
+    def reap(self) -> None:
+        self.kill()
+        until = time.monotonic() + 10
+        while not self.exited() and time.monotonic() < until:
+            time.sleep(0.02)
+
+    def exit_sentence(self) -> str:
+        return str(self.exit_said())
+
+    def exit_said(self) -> Msg:
+        code = self.returncode
+        if code is None:
+            return msg("sandbox_kernel_unresponsive")
+        if code < 0:
+            try:
+                return msg("sandbox_kernel_killed", signal=signal.Signals(-code).name)
             except ValueError:
                 pass
         return msg("sandbox_kernel_exited", code=code)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from autograder.sandbox.limits import DISK_EVERY, POLL_S, Limits
 from autograder.sandbox.outputs import ErrorInfo, limit_error
-from autograder.sandbox.proctree import KernelProcess, pss_bytes, usage
+from autograder.sandbox.proctree import ForkedKernel, KernelProcess, pss_bytes, usage
 
 
 def disk_usage(dirs: Sequence[Path]) -> int:
@@ -30,7 +30,8 @@ def disk_usage(dirs: Sequence[Path]) -> int:
 class Watchdog(threading.Thread):
     """Kills the kernel tree as soon as it exceeds the memory, process or disk cap."""
 
-    def __init__(self, kernel: KernelProcess, limits: Limits, disk_dirs: Sequence[Path]) -> None:
+    def __init__(self, kernel: KernelProcess | ForkedKernel, limits: Limits,
+                 disk_dirs: Sequence[Path]) -> None:
         super().__init__(name="sandbox-watchdog", daemon=True)
         self.kernel = kernel
         self.limits = limits
