@@ -64,6 +64,11 @@ open("/tmp/scratch.txt", "w").write("ana's scratch")
 open("/dev/shm/segment", "wb").write(b"ana")
 libc = ctypes.CDLL(None, use_errno=True)
 shm = libc.shmget(0x5EED, 4096, 0o1666)  # a System V segment, IPC_CREAT
+rt = ctypes.CDLL("librt.so.1", use_errno=True)
+print("mq", rt.mq_open(b"/note", os.O_CREAT | os.O_RDWR, 0o600, None) >= 0)  # a POSIX message queue
+ADD_KEY = {"x86_64": 248, "aarch64": 217}.get(os.uname().machine)
+if ADD_KEY:  # a key in the uid's user keyring (add_key(2), "@u")
+    print("key", libc.syscall(ADD_KEY, b"user", b"note", b"secret", 6, -4) > 0)
 # a daemon that double-forked into its own session, to read the next student's files
 daemon = "import os, time\nif os.fork(): os._exit(0)\nos.setsid()\ntime.sleep(600)"
 subprocess.Popen([sys.executable, "-c", daemon])
@@ -77,19 +82,25 @@ others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in mine a
 home = sorted(os.listdir(os.path.expanduser("~")))
 print("files", home, sorted(os.listdir("/tmp")), os.listdir("/dev/shm"))
 print("shm", ctypes.CDLL(None).shmget(0x5EED, 0, 0))
+print("mq", ctypes.CDLL("librt.so.1").mq_open(b"/note", os.O_RDWR, 0, None))
+KEYCTL = {"x86_64": 250, "aarch64": 219}.get(os.uname().machine)
+if KEYCTL:  # KEYCTL_SEARCH of the user keyring
+    print("key", ctypes.CDLL(None).syscall(KEYCTL, 10, -4, b"user", b"note", 0))
 print("procs", [open(f"/proc/{p}/cmdline").read().split(chr(0))[:2] for p in others])
 """
 
 
 def test_what_one_submission_leaves_behind_never_reaches_the_next(warm: WarmSandbox, datasets: Path) -> None:
     (ana,) = _run(warm, datasets, LEAVE_BEHIND)
-    assert ana.status == "ok" and "left True" in _text(ana)
+    assert ana.status == "ok" and "left True" in _text(ana) and "mq True" in _text(ana), _text(ana)
     assert warm.clean()
     (bia,) = _run(warm, datasets, LOOK_AROUND)
     assert bia.status == "ok", bia.error
     out = _text(bia)
     assert "files ['.ipython', '.keras'] [] []" in out  # ~, /tmp and /dev/shm are empty again
-    assert "shm -1" in out  # the System V segment is gone
+    assert "shm -1" in out and "mq -1" in out  # the System V segment and the message queue are gone
+    if "key" in _text(ana):
+        assert "key True" in _text(ana) and "key -1" in out  # and so is the key in the user keyring
     # Besides bia's kernel, its parent (the zygote, which never runs student code) and the
     # sandbox's pid 1, nothing runs: ana's daemon was killed.
     assert "procs []" in out, out

@@ -264,6 +264,8 @@ def bwrap_argv(plan: Plan, command: Sequence[str]) -> list[str]:
     argv += ["--proc", "/proc", "--dev", "/dev"]
     argv += (["--perms", "1777", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"] if plan.sized_tmpfs
              else ["--bind", str(plan.layout.shm), "/dev/shm"])  # the sandbox user's, disk-watched
+    if plan.zygote:  # POSIX message queues made visible, so that a warm sandbox can empty them
+        argv += ["--mqueue", "/dev/mqueue"]
     argv += ["--remount-ro", "/dev"]
     if plan.datasets_dir is not None:
         argv += ["--ro-bind", str(plan.datasets_dir), f"{HOME}/.keras/datasets"]

@@ -14,9 +14,11 @@ Backend "bubblewrap" only::
   connection file it is given. The zygote is a child subreaper: whatever a kernel leaves behind
   (a daemon that double-forked) is reparented to it, so the kernel's whole tree is the zygote's
   descendants.
-- Between two submissions, ``clean`` forks a uid-1000 process that SIGKILLs every uid-1000
-  process of the namespace (``kill(-1)``, repeated until none is left), empties /dev/shm and
-  removes the namespace's System V IPC objects. The slot owner then empties the home, /tmp and
+- Each kernel joins a session keyring of its own. Between two submissions, ``clean`` forks a
+  uid-1000 process that SIGKILLs every uid-1000 process of the namespace (``kill(-1)``, repeated
+  until none is left), empties /dev/shm and /dev/mqueue (POSIX message queues), removes the
+  namespace's System V IPC objects and clears the uid's user keyrings: what a fresh sandbox
+  (new namespaces, a new uid) would not have. The slot owner then empties the home, /tmp and
   the run folder from the host, and checks that the datasets are still mounted; on any doubt it
   throws the sandbox away and starts a cold one.
 
@@ -68,6 +70,10 @@ spec = json.loads(sys.argv[1])
 os.chdir(os.path.dirname(spec["socket"]))  # never the students' home (python -I: no '' in sys.path)
 libc = ctypes.CDLL(None, use_errno=True)
 libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans of a kernel come back to us
+KEYCTL = {"x86_64": 250, "aarch64": 219}.get(os.uname().machine)  # the keyctl(2) syscall number
+
+def keyctl(*args):
+    return libc.syscall(KEYCTL, *args) if KEYCTL is not None else -1
 failed = []
 for name in ["ipykernel.kernelapp", *spec["preload"]]:
     try:
@@ -75,8 +81,9 @@ for name in ["ipykernel.kernelapp", *spec["preload"]]:
     except Exception as exc:  # a module that does not import here is imported by the kernel
         failed.append("%s: %s" % (name, exc))
 server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-server.bind(spec["socket"])
+server.bind(spec["socket"] + ".new")
 server.listen(4)
+os.rename(spec["socket"] + ".new", spec["socket"])  # it appears only once it accepts connections
 statuses = {}  # pid of a kernel we forked -> exit status (None while it runs)
 
 def reap():
@@ -101,6 +108,7 @@ def kernel(conn, request):
     conn.close()
     os.setsid()
     drop(spec["uid"])
+    keyctl(1, None)  # KEYCTL_JOIN_SESSION_KEYRING: a session keyring of its own, not ours
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_DFL)
     os.environ.clear()
@@ -134,25 +142,31 @@ def living():
 def clean():
     pid = os.fork()
     if pid == 0:
+        ok = False
         try:
             drop(spec["uid"])
             deadline = time.monotonic() + 20
             while living() and time.monotonic() < deadline:
                 os.kill(-1, signal.SIGKILL)  # every other uid-1000 process of the namespace
                 time.sleep(0.005)
-            for entry in os.listdir("/dev/shm"):
-                path = os.path.join("/dev/shm", entry)
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    try:
-                        os.unlink(path)
-                    except OSError:
-                        pass
-            subprocess.run(["ipcrm", "--all"], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, check=False)
+            for top in ("/dev/shm", "/dev/mqueue"):  # POSIX shared memory, POSIX message queues
+                for entry in os.listdir(top):
+                    path = os.path.join(top, entry)
+                    if os.path.isdir(path) and not os.path.islink(path):
+                        shutil.rmtree(path, ignore_errors=True)
+                    else:
+                        try:
+                            os.unlink(path)
+                        except OSError:
+                            pass
+            ipc = subprocess.run(["ipcrm", "--all"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, check=False)
+            # KEYCTL_CLEAR of the uid's user and user-session keyrings (a new uid's are empty)
+            keys = keyctl(7, -4) == 0 and keyctl(7, -5) == 0
+            ok = ipc.returncode == 0 and keys and not os.listdir("/dev/shm") and not os.listdir("/dev/mqueue")
         finally:
-            os._exit(0)
+            os._exit(0 if ok else 1)
+    statuses[pid] = None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         reap()
@@ -164,8 +178,10 @@ def clean():
         if not left:
             break
         time.sleep(0.01)
+    cleaner = statuses.get(pid)
     statuses.clear()
-    return {"ok": not left, "left": len(left), "datasets": datasets_ok()}
+    return {"ok": not left and cleaner == 0, "left": len(left), "cleaner": cleaner,
+            "datasets": datasets_ok()}
 
 def datasets_ok():
     if spec["datasets"] is None:
@@ -227,6 +243,7 @@ while True:
 # Host side: the warm sandbox a pool slot owns, and the plain-data handle a job gets
 
 ZYGOTE_START_S = 120.0  # how long the zygote may take to import its modules
+WARM_START_TRIES = 3  # warm sandboxes that fail to start in a row before a pool stops trying
 _REQUEST_S = 60.0
 
 
@@ -304,8 +321,9 @@ class WarmPool:
     """``slots`` warm sandboxes, each lent to one job at a time and made fresh after it.
 
     ``lend(config)`` is a context manager giving the job a ``WarmHandle`` (or None: cold kernels,
-    when ``config`` is None or warm sandboxes cannot work here; ``problem`` then says why, and
-    they are not tried again). Thread-safe; the sandboxes die with the threads that started them."""
+    when ``config`` is None, or a warm sandbox did not start; when they cannot work here, or
+    ``WARM_START_TRIES`` starts in a row failed, ``problem`` says why and they are not tried
+    again). Thread-safe; the sandboxes die with the threads that started them."""
 
     def __init__(self, slots: int) -> None:
         self._free: queue.SimpleQueue[WarmSandbox | None] = queue.SimpleQueue()
@@ -313,6 +331,7 @@ class WarmPool:
             self._free.put(None)
         self._lock = threading.Lock()
         self._made: list[WarmSandbox] = []
+        self._failed_starts = 0
         self.problem: str | None = None
 
     @contextlib.contextmanager
@@ -335,8 +354,11 @@ class WarmPool:
             if slot is not None:
                 try:
                     handle = slot.handle()
-                except ZygoteError as exc:
-                    self.problem = str(exc)
+                    self._failed_starts = 0
+                except ZygoteError as exc:  # this job gets a cold kernel; after 3 in a row, all do
+                    self._failed_starts += 1
+                    if self._failed_starts >= WARM_START_TRIES:
+                        self.problem = str(exc)
             try:
                 yield handle
             finally:
