@@ -264,3 +264,13 @@ def test_each_assignments_preload_imports_and_a_malformed_one_is_refused(name: s
     with pytest.raises(AutograderError) as caught:
         bad.sandbox_preload  # noqa: B018
     assert "preload" in render(caught.value.message("en"), "en")
+
+
+def test_a_bad_request_is_refused_and_the_zygote_keeps_serving(warm: WarmSandbox) -> None:
+    from autograder.sandbox.zygote import ZygoteError
+
+    handle = warm.handle()
+    for bad in ({"op": "fork"}, {"op": "status", "pid": "x"}, {"op": "nonsense"}):
+        with pytest.raises(ZygoteError, match="refused"):
+            ask(handle.socket, bad)
+    assert ask(handle.socket, {"op": "hello"})["failed"] == []

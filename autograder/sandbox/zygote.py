@@ -196,6 +196,8 @@ def answer(request):
     if op == "hello":
         return {"pid": os.getpid(), "failed": failed}
     if op == "fork":
+        if not isinstance(request.get("argv"), list) or not isinstance(request.get("env"), dict):
+            return {"error": "fork needs argv (a list) and env (a dict)"}
         reap()
         pid = os.fork()
         if pid == 0:
@@ -231,9 +233,9 @@ while True:
             if buf:
                 reply = answer(json.loads(buf))
                 conn.sendall(json.dumps(reply).encode() + b"\n")
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # a bad request is answered, never the end of the zygote
             try:
-                conn.sendall(json.dumps({"error": str(exc)}).encode() + b"\n")
+                conn.sendall(json.dumps({"error": "%s: %s" % (type(exc).__name__, exc)}).encode() + b"\n")
             except OSError:
                 pass
 '''
