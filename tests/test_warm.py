@@ -93,7 +93,10 @@ print("procs", [open(f"/proc/{p}/cmdline").read().split(chr(0))[:2] for p in oth
 def test_what_one_submission_leaves_behind_never_reaches_the_next(warm: WarmSandbox, datasets: Path) -> None:
     (ana,) = _run(warm, datasets, LEAVE_BEHIND)
     assert ana.status == "ok" and "left True" in _text(ana) and "mq True" in _text(ana), _text(ana)
+    log = Path(warm.handle().root) / "kernel.log"  # what a kernel writes to its stderr
+    log.write_bytes(b"ana's kernel said something\n")
     assert warm.clean()
+    assert log.read_bytes() == b""  # a startup error of bia's kernel would quote this log
     (bia,) = _run(warm, datasets, LOOK_AROUND)
     assert bia.status == "ok", bia.error
     out = _text(bia)

@@ -212,6 +212,8 @@ def answer(request):
         return {"exit": statuses.get(int(request["pid"]), "unknown")}
     if op == "clean":
         return clean()
+    if op == "datasets":
+        return {"datasets": datasets_ok()}
     return {"error": "unknown op %r" % (op,)}
 
 server.settimeout(0.2)
@@ -461,7 +463,9 @@ class WarmSandbox:
             for top in (layout.home, layout.tmp, layout.run, layout.shm):
                 empty_folder(top, keep=layout.home / ".keras" / "datasets" if top == layout.home else None)
             layout.prepare_home(self.datasets_dir, link_datasets=False, owner=self._handle.host_id)
-            ok = ok and bool(ask(self._handle.socket, {"op": "clean"}).get("datasets"))
+            with open(layout.log, "r+b") as log:  # kernels' stderr: the next one's errors show its own
+                log.truncate(0)
+            ok = ok and bool(ask(self._handle.socket, {"op": "datasets"}).get("datasets"))
         except (ZygoteError, OSError):
             ok = False
         if not ok:
