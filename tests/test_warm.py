@@ -15,6 +15,7 @@ import psutil
 import pytest
 
 from autograder.sandbox import CellRun, Limits, Sandbox
+from autograder.sandbox.bubblewrap import is_within, python_roots
 from autograder.sandbox.zygote import WarmSandbox, ask, warm_possible
 from tests.common import unavailable
 
@@ -100,7 +101,10 @@ def test_what_one_submission_leaves_behind_never_reaches_the_next(warm: WarmSand
     (bia,) = _run(warm, datasets, LOOK_AROUND)
     assert bia.status == "ok", bia.error
     out = _text(bia)
-    assert "files ['.ipython', '.keras'] [] []" in out  # ~, /tmp and /dev/shm are empty again
+    # ~, /tmp and /dev/shm are as in a fresh sandbox again (/tmp holds only the way to the
+    # interpreter's prefix when the checkout is below /tmp, as in CI replicas)
+    fresh_tmp = sorted({Path(r).relative_to("/tmp").parts[0] for r in python_roots() if is_within(r, "/tmp")})
+    assert f"files ['.ipython', '.keras'] {fresh_tmp} []" in out, out
     assert "shm -1" in out and "mq -1" in out  # the System V segment and the message queue are gone
     if "key" in _text(ana):
         assert "key True" in _text(ana) and "key -1" in out  # and so is the key in the user keyring
@@ -277,3 +281,20 @@ def test_a_bad_request_is_refused_and_the_zygote_keeps_serving(warm: WarmSandbox
         with pytest.raises(ZygoteError, match="refused"):
             ask(handle.socket, bad)
     assert ask(handle.socket, {"op": "hello"})["failed"] == []
+
+
+def test_a_forked_kernel_that_does_not_start_means_a_cold_kernel(
+    warm: WarmSandbox, datasets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # e.g. a sandbox a student broke in a way the cleaning did not see: the fork exits at once
+    # (here: its connection file is a folder)
+    real_fork = Sandbox._fork
+
+    def broken_fork(self: Sandbox, handle: object, kernel_args: list[str], env: dict[str, str]) -> object:
+        return real_fork(self, handle, ["-f", "/run/kernel"], env)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Sandbox, "_fork", broken_fork)
+    with Sandbox(LIMITS, datasets_dir=datasets, backend="bubblewrap", warm=warm.handle()) as sb:
+        run = sb.run("print('graded anyway')", 30)
+        assert not sb.warm
+    assert run.status == "ok" and "graded anyway" in _text(run)

@@ -148,6 +148,18 @@ def python_roots() -> list[str]:
     return kept
 
 
+def mount_points(layout: Layout, datasets: bool) -> tuple[Path, ...]:
+    """Host paths, inside the sandbox's writable folders, that are mount points in the sandbox:
+    the datasets' (``~/.keras/datasets``) and those of Python prefixes below /tmp (a checkout in
+    /tmp). Emptying a folder from the host must keep them: unlinking one would unmount it there."""
+    found = [layout.home / ".keras" / "datasets"] if datasets else []
+    for root in python_roots():
+        for inner, host in ((HOME, layout.home), ("/tmp", layout.tmp), (RUN, layout.run)):
+            if is_within(root, inner) and root != inner:
+                found.append(host / os.path.relpath(root, inner))
+    return tuple(found)
+
+
 def paths_to_hide(search_path: Sequence[str], bound_roots: Sequence[str],
                    names: Sequence[str] = HIDDEN_PACKAGES) -> list[str]:
     """Package directories or modules named ``names`` that the sandbox would otherwise show."""

@@ -37,6 +37,7 @@ from autograder.sandbox.bubblewrap import (
     check_datasets,
     describe,
     make_userns,
+    mount_points,
     python_roots,
     random_host_id,
     sized_tmpfs,
@@ -240,8 +241,9 @@ class Sandbox:
             return
         self._stop_kernel()
         if disk_usage(self._layout.writable) > self.limits.max_disk_bytes and self._warm is not None:
-            for top in (self._layout.home, self._layout.tmp):  # the datasets' mount point stays
-                empty_folder(top, keep=self._layout.home / ".keras" / "datasets")
+            keep = mount_points(self._layout, self.datasets_dir is not None)
+            for top in (self._layout.home, self._layout.tmp):  # the sandbox's mount points stay
+                empty_folder(top, keep)
             self._prepare_home()
         elif disk_usage(self._layout.writable) > self.limits.max_disk_bytes:
             for top in (self._layout.home, self._layout.tmp):
@@ -346,6 +348,12 @@ class Sandbox:
             self._watchdog.start()
         try:
             self._wait_ready()
+        except AutograderError:
+            self._stop_kernel()
+            if self._warm is None:
+                raise
+            self._go_cold()  # a forked kernel that does not start: a cold one, not a failed grading
+            self._launch()
         except BaseException:
             self._stop_kernel()
             raise

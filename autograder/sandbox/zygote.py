@@ -56,6 +56,7 @@ from autograder.sandbox.bubblewrap import (
     bubblewrap_problem,
     check_datasets,
     make_userns,
+    mount_points,
     random_host_id,
     sized_tmpfs,
     spawn_bubblewrap,
@@ -184,6 +185,10 @@ def clean():
             "datasets": datasets_ok()}
 
 def datasets_ok():
+    """The sandbox is still whole: the interpreter's prefix still mounted (a student could move
+    its mount point under /tmp away) and the datasets too."""
+    if not os.path.isfile(sys.executable) or not os.path.isdir(os.path.join(sys.prefix, "lib")):
+        return False
     if spec["datasets"] is None:
         return True
     try:
@@ -203,6 +208,9 @@ def answer(request):
         if pid == 0:
             try:
                 kernel(conn, request)
+            except BaseException:
+                import traceback
+                traceback.print_exc()
             finally:
                 os._exit(70)
         statuses[pid] = None
@@ -460,8 +468,9 @@ class WarmSandbox:
             answer = ask(self._handle.socket, {"op": "clean"})
             ok = bool(answer.get("ok"))
             layout = self._layout
+            keep = mount_points(layout, self.datasets_dir is not None)
             for top in (layout.home, layout.tmp, layout.run, layout.shm):
-                empty_folder(top, keep=layout.home / ".keras" / "datasets" if top == layout.home else None)
+                empty_folder(top, keep)
             layout.prepare_home(self.datasets_dir, link_datasets=False, owner=self._handle.host_id)
             with open(layout.log, "r+b") as log:  # kernels' stderr: the next one's errors show its own
                 log.truncate(0)
@@ -514,16 +523,15 @@ def host_pid_of(zygote_pid: int, ns_pid: int) -> int | None:
     return None
 
 
-def empty_folder(folder: Path, keep: Path | None = None) -> None:
-    """Remove everything in ``folder`` (never following a link), except the path ``keep`` and
-    the folders leading to it (a mount point inside the sandbox: unlinking it from the host
-    would unmount it there)."""
+def empty_folder(folder: Path, keep: Sequence[Path] = ()) -> None:
+    """Remove everything in ``folder`` (never following a link), except the paths ``keep`` and
+    the folders leading to them (mount points inside the sandbox: ``bubblewrap.mount_points``)."""
     if not folder.is_dir():
         return
     for child in folder.iterdir():
-        if keep is not None and (child == keep or keep.is_relative_to(child)) and child.is_dir() \
-                and not child.is_symlink():
-            if child != keep:
+        leads_to_kept = any(k == child or k.is_relative_to(child) for k in keep)
+        if leads_to_kept and child.is_dir() and not child.is_symlink():
+            if child not in keep:
                 empty_folder(child, keep)
             continue
         if child.is_dir() and not child.is_symlink():
