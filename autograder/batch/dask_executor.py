@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
 import pickle
 import shutil
@@ -159,7 +158,7 @@ class GraderWorkerPlugin(WorkerPlugin):
         self.args = (assignment_path, assignment_name, contract_sha256, backend, grader_version)
         self.check: WorkerCheck | None = None
         self.warm: Any = None  # the worker's WarmPool (one warm sandbox per thread), made in setup
-        self.configs: dict[str, Any] = {}
+        self.configs: Any = None  # the worker's WarmConfigs, made in setup
         self.pool: Any = None  # a non-daemonic worker's own local pool (forkserver + warm sandboxes)
 
     async def setup(self, worker: Any) -> None:
@@ -177,7 +176,10 @@ class GraderWorkerPlugin(WorkerPlugin):
         from autograder.sandbox.zygote import WarmPool
 
         if multiprocessing.current_process().daemon:  # daemonic: no multiprocessing children
+            from autograder.batch.executors import WarmConfigs
+
             self.warm = WarmPool(worker.state.nthreads)
+            self.configs = WarmConfigs()
         else:  # the local pool's own way: each job forked from a forkserver, in a warm sandbox
             from autograder.batch.executors import LocalProcessExecutor
 
@@ -268,17 +270,10 @@ def _grade_on_worker(job: Job, notebook: bytes, key: bytes, plugin: str,
             log_bytes = job_log.read_bytes()[-_LOG_TAIL:] if job_log.is_file() else b""
             return {"kind": kind, "payload": payload, "seconds": time.monotonic() - started,
                     "worker": worker.address, "log": log_bytes.decode("utf-8", errors="replace")}
-        warm = plugin_.warm if isinstance(plugin_, GraderWorkerPlugin) and grade_fn is None else None
-        config = None
-        if warm is not None and isinstance(plugin_, GraderWorkerPlugin):
-            from autograder.batch.executors import warm_config
-
-            config_key = json.dumps([local.assignment, local.options], sort_keys=True, default=str)
-            if config_key not in plugin_.configs:
-                plugin_.configs[config_key] = warm_config(local)
-            config = plugin_.configs[config_key]
-        with contextlib.ExitStack() as stack:
-            handle = stack.enter_context(warm.lend(config)) if warm is not None else None
+        lend: Any = contextlib.nullcontext(None)
+        if isinstance(plugin_, GraderWorkerPlugin) and plugin_.warm is not None and grade_fn is None:
+            lend = plugin_.warm.lend(plugin_.configs.of(local))
+        with lend as handle:
             if handle is not None:  # this worker's warm sandbox forks the kernel (made fresh after)
                 local = dataclasses.replace(local, warm=handle.to_dict())
             with open(work / "log.txt", "wb") as log:

@@ -83,6 +83,20 @@ def warm_config(job: Job) -> WarmConfig | None:
         return None
 
 
+class WarmConfigs:
+    """``warm_config`` of each (assignment, options) a pool sees, worked out once: it verifies
+    the datasets' checksums, and a batch's jobs all share one."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, WarmConfig | None] = {}
+
+    def of(self, job: Job) -> WarmConfig | None:
+        key = json.dumps([job.assignment, job.options], sort_keys=True, default=str)
+        if key not in self._found:
+            self._found[key] = warm_config(job)
+        return self._found[key]
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -199,7 +213,7 @@ class LocalProcessExecutor:
             from autograder.sandbox.zygote import WarmPool
 
             self._warm = WarmPool(workers)
-        self._configs: dict[str, WarmConfig | None] = {}
+        self._configs = WarmConfigs()
 
     def submit(self, job: Job) -> Future[Outcome]:
         return self._threads.submit(self._run_warm, job)
@@ -208,10 +222,7 @@ class LocalProcessExecutor:
         """``job`` with one of the pool's warm sandboxes lent to it, if any."""
         if self._warm is None:
             return self._run(job)
-        config_key = json.dumps([job.assignment, job.options], sort_keys=True, default=str)
-        if config_key not in self._configs:
-            self._configs[config_key] = warm_config(job)
-        with self._warm.lend(self._configs[config_key]) as handle:
+        with self._warm.lend(self._configs.of(job)) as handle:
             return self._run(job if handle is None else dataclasses.replace(job, warm=handle.to_dict()))
 
     def _run(self, job: Job) -> Outcome:

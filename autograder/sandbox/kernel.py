@@ -189,7 +189,8 @@ class Sandbox:
         self._host_id = random_host_id() if self.backend == "bubblewrap" and self._as_root \
             else None
         # A warm sandbox (``zygote``): its kernels are forked, not started; only where it was
-        # made for these very limits and datasets, as root, with bubblewrap.
+        # made for these very limits and datasets, as root, with bubblewrap, and with no extra
+        # environment (a fork cannot honour what acts at interpreter start, e.g. PYTHONPATH).
         self._warm = warm if (warm is not None and self.backend == "bubblewrap" and self._as_root
                               and not self.extra_env and warm.fits(limits, self.datasets_dir)) else None
         if self._warm is not None:
@@ -240,18 +241,10 @@ class Sandbox:
             self.start()
             return
         self._stop_kernel()
-        if disk_usage(self._layout.writable) > self.limits.max_disk_bytes and self._warm is not None:
+        if disk_usage(self._layout.writable) > self.limits.max_disk_bytes:
             keep = mount_points(self._layout, self.datasets_dir is not None)
             for top in (self._layout.home, self._layout.tmp):  # the sandbox's mount points stay
                 empty_folder(top, keep)
-            self._prepare_home()
-        elif disk_usage(self._layout.writable) > self.limits.max_disk_bytes:
-            for top in (self._layout.home, self._layout.tmp):
-                for child in top.iterdir():
-                    if child.is_dir() and not child.is_symlink():
-                        shutil.rmtree(child, ignore_errors=True)
-                    else:
-                        child.unlink(missing_ok=True)
             self._prepare_home()
         self._launch()
 

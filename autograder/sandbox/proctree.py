@@ -94,6 +94,20 @@ def _signal(procs: Iterable[psutil.Process], signum: int) -> None:
             pass
 
 
+def exit_msg(code: int | None, signum: int) -> Msg:
+    """How a kernel ended, a sentence of the catalogue: ``code`` its exit status (negative: the
+    signal that killed it; None: still running), ``signum`` a signal reported in the status."""
+    if code is None:
+        return msg("sandbox_kernel_unresponsive")
+    signum = -code if code < 0 else signum
+    if 0 < signum < 65:
+        try:
+            return msg("sandbox_kernel_killed", signal=signal.Signals(signum).name)
+        except ValueError:
+            pass
+    return msg("sandbox_kernel_exited", code=code)
+
+
 class KernelProcess:
     """One launched kernel process and its tree: measure, interrupt, kill."""
 
@@ -193,16 +207,9 @@ class KernelProcess:
     def exit_said(self) -> Msg:
         """How the kernel ended, a sentence of the catalogue."""
         code = self.popen.returncode
-        if code is None:
-            return msg("sandbox_kernel_unresponsive")
         # bwrap reports a child killed by signal N as exit status 128 + N.
-        signum = -code if code < 0 else code - 128 if self.backend == "bubblewrap" else 0
-        if 0 < signum < 65:
-            try:
-                return msg("sandbox_kernel_killed", signal=signal.Signals(signum).name)
-            except ValueError:
-                pass
-        return msg("sandbox_kernel_exited", code=code)
+        return exit_msg(code, code - 128 if code is not None and code > 0 and self.backend == "bubblewrap"
+                        else 0)
 
 
 def _running(proc: psutil.Process) -> bool:
@@ -280,12 +287,4 @@ class ForkedKernel:
         return str(self.exit_said())
 
     def exit_said(self) -> Msg:
-        code = self.returncode
-        if code is None:
-            return msg("sandbox_kernel_unresponsive")
-        if code < 0:
-            try:
-                return msg("sandbox_kernel_killed", signal=signal.Signals(-code).name)
-            except ValueError:
-                pass
-        return msg("sandbox_kernel_exited", code=code)
+        return exit_msg(self.returncode, 0)

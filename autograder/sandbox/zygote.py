@@ -182,9 +182,9 @@ def clean():
     cleaner = statuses.get(pid)
     statuses.clear()
     return {"ok": not left and cleaner == 0, "left": len(left), "cleaner": cleaner,
-            "datasets": datasets_ok()}
+            "intact": intact()}
 
-def datasets_ok():
+def intact():
     """The sandbox is still whole: the interpreter's prefix still mounted (a student could move
     its mount point under /tmp away) and the datasets too."""
     if not os.path.isfile(sys.executable) or not os.path.isdir(os.path.join(sys.prefix, "lib")):
@@ -220,8 +220,8 @@ def answer(request):
         return {"exit": statuses.get(int(request["pid"]), "unknown")}
     if op == "clean":
         return clean()
-    if op == "datasets":
-        return {"datasets": datasets_ok()}
+    if op == "intact":
+        return {"intact": intact()}
     return {"error": "unknown op %r" % (op,)}
 
 server.settimeout(0.2)
@@ -474,7 +474,7 @@ class WarmSandbox:
             layout.prepare_home(self.datasets_dir, link_datasets=False, owner=self._handle.host_id)
             with open(layout.log, "r+b") as log:  # kernels' stderr: the next one's errors show its own
                 log.truncate(0)
-            ok = ok and bool(ask(self._handle.socket, {"op": "datasets"}).get("datasets"))
+            ok = ok and bool(ask(self._handle.socket, {"op": "intact"}).get("intact"))
         except (ZygoteError, OSError):
             ok = False
         if not ok:
