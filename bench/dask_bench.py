@@ -18,7 +18,11 @@ The classes are the assignment's example class (``example.toml``, smoke profile,
    the throughput ratio (1 worker / 2 workers), with the load average before and after; the
    cheap class also on the default local pool (``grade-batch --workers 2``, warm kernels), and
    the cheap solution x ``--same`` on it with warm kernels and with cold ones;
-2. ``otter run`` of the cheap solution x ``--same`` (otter's own notebook format: the solution
+2. steady state: a running cluster of 1 worker vs 2 (``steady_state``), after a warm-up batch,
+   the cheap class x ``--copies`` and the cheap solution x ``--same``, each a batch of its own
+   (``--scheduler``'s path: the workers keep their warm sandboxes between batches): throughput
+   ratio (1 worker / 2 workers), and how many zygotes each worker started over all batches;
+3. ``otter run`` of the cheap solution x ``--same`` (otter's own notebook format: the solution
    ``otter assign`` writes, with the cells of the training exercises removed; otter refuses
    ours), 2 at once, against our 2-worker batch of the same work, on the local pool and on Dask:
    wall time ratio otter / ours.
@@ -77,19 +81,22 @@ def write_solutions(a: Assignment, folder: Path, expensive: tuple[str, ...], n: 
     return folder
 
 
-def write_class(a: Assignment, folder: Path, expensive: tuple[str, ...]) -> Path:
-    """The example class, Moodle layout; with ``expensive``, those exercises' answers removed."""
+def write_class(a: Assignment, folder: Path, expensive: tuple[str, ...], copies: int = 1) -> Path:
+    """The example class, Moodle layout; with ``expensive``, those exercises' answers removed;
+    ``copies`` > 1: that many students of each (participant id ``1001`` -> ``100101``, ...)."""
     example = a.example()
     assert example is not None, f"{a.name} has no example class"
     solution = notebook(a, "solution", example.profile)
     for name, raw in submissions(example, solution, a.contract).items():
         s = next(s for s in example.students if s.name == name)
-        target = folder / f"{s.name}_{s.participant}_assignsubmission_file_" / "exercicios.ipynb"
-        target.parent.mkdir(parents=True, exist_ok=True)
         if expensive and not s.truncate:
             nb = without_answers(nbformat.reads(raw.decode(), as_version=4), expensive)
             raw = nbformat.writes(nb).encode()
-        target.write_bytes(raw)
+        for i in range(copies):
+            who = f"{s.name}_{s.participant}" if copies == 1 else f"{s.name} {i}_{s.participant}{i:02d}"
+            target = folder / f"{who}_assignsubmission_file_" / "exercicios.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(raw)
     return folder
 
 
@@ -114,6 +121,47 @@ def timed_dask(
     for r in summary.rows:
         statuses[r.status] = statuses.get(r.status, 0) + 1
     return wall, (setup, statuses, sum(r.score for r in summary.rows))
+
+
+def _warm_sandboxes(dask_worker: Any, plugin: str) -> list[int]:
+    return list(dask_worker.plugins[plugin].warm_sandboxes())
+
+
+def steady_state(
+    a: Assignment, workers: int, options: GradeOptions, warmup: Path, classes: dict[str, Path], tmp: Path
+) -> dict[str, tuple[float, dict[str, Any]]]:
+    """Throughput on a cluster that is already running, as a course's workers are between two
+    batches: a LocalCluster of ``workers`` (as ``--cluster local:N`` starts it), one warm-up batch
+    (``warmup``: the workers' forkservers and warm sandboxes start), then each of ``classes`` as a
+    batch of its own through ``--scheduler``'s path (a client of its own; every worker checks again
+    before it takes work, and keeps its warm sandboxes). Wall time per class from the client's
+    start to the last result written."""
+    from autograder.batch.dask_executor import local_cluster, plugin_name
+
+    key = a.key_path(a.example().profile)  # type: ignore[union-attr]
+    quiet = lambda line: None  # noqa: E731
+    cluster = local_cluster(workers)
+    found: dict[str, tuple[float, dict[str, Any]]] = {}
+    try:
+        address = cluster.scheduler_address
+        first = DaskExecutor(assignment=a, scheduler=address, backend=options.backend, echo=quiet)
+        grade_batch(warmup, key, tmp / f"warm-{workers}", assignment=a, options=options, executor=first)
+        for name, subs in classes.items():
+            t0 = time.perf_counter()
+            executor = DaskExecutor(assignment=a, scheduler=address, backend=options.backend, echo=quiet)
+            summary = grade_batch(subs, key, tmp / f"steady-{name}-{workers}", assignment=a,
+                                  executor=executor, options=options)
+            wall = time.perf_counter() - t0
+            statuses: dict[str, Any] = {}
+            for r in summary.rows:
+                statuses[r.status] = statuses.get(r.status, 0) + 1
+            found[name] = (wall, statuses)
+        with DaskExecutor(assignment=a, scheduler=address, backend=options.backend, echo=quiet) as ex:
+            kept = ex.client.run(_warm_sandboxes, plugin=plugin_name(a, options.backend))
+        found["warm sandboxes per worker after all batches (pids)"] = (0.0, kept)
+    finally:
+        cluster.close()
+    return found
 
 
 def timed_pool(
@@ -203,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--expensive", nargs="*", default=list(TRAINING), help="exercise ids that train models")
     ap.add_argument("--same", type=int, default=10,
                     help="how many copies of the cheap solution make the class otter grades too")
+    ap.add_argument("--copies", type=int, default=4,
+                    help="steady state: the cheap example class this many times over (and --same solutions)")
     args = ap.parse_args(argv)
     a = load_assignment(args.assignment)
     example = a.example()
@@ -215,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="dask-bench-") as tmp_:
         tmp = Path(tmp_)
-        ours_cheap_2 = pool_cheap_2 = pool_same_2 = cold_same_2 = None
+        ours_cheap_2 = pool_cheap_2 = pool_same_2 = cold_same_2 = steady_same_2 = None
         same_walls: dict[int, float] = {}
         classes = [c for c in ("cheap", "full") if args.only in (None, c)]
         for kind in classes:
@@ -256,6 +306,21 @@ def main(argv: list[str] | None = None) -> int:
                           f"{same_walls[workers]:7.1f} s; {before} -> {load()}")
                 print(f"   the cheap solution x{args.same}: throughput 2 workers / 1 worker = "
                       f"{same_walls[1] / same_walls[2]:.2f}x")
+                big = write_class(a, tmp / "class-cheap-copies", expensive, args.copies)
+                warmup = write_solutions(a, tmp / "class-warmup", expensive, 4)
+                steady_classes = {f"cheap class x{args.copies}": big, f"cheap solution x{args.same}": same}
+                steady: dict[int, dict[str, tuple[float, dict[str, Any]]]] = {}
+                for workers in (1, 2):
+                    before = load()
+                    steady[workers] = steady_state(a, workers, options, warmup, steady_classes, tmp)
+                    for name, (wall, statuses) in steady[workers].items():
+                        print(f"2. steady state, Dask {workers} worker(s), {name}: "
+                              + (f"{wall:7.1f} s {statuses}" if wall else str(statuses))
+                              + f"; {before} -> {load()}")
+                for name in steady_classes:
+                    print(f"   steady state, {name}: throughput 2 workers / 1 worker = "
+                          f"{steady[1][name][0] / steady[2][name][0]:.2f}x")
+                steady_same_2 = steady[2][f"cheap solution x{args.same}"][0]
         # absolute, not resolved: a venv's python is a symlink
         otter_python = os.path.abspath(args.otter_python) if args.otter_python else None
         if ours_cheap_2 is None:
@@ -265,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
             or subprocess.run([otter_python, "-c", "import otter"], capture_output=True).returncode != 0
         ):
             print(
-                "2. otter: pass --otter-python (an interpreter with otter, e.g. .venv-otter/bin/python); "
+                "3. otter: pass --otter-python (an interpreter with otter, e.g. .venv-otter/bin/python); "
                 "skipped"
             )
             return 0
@@ -273,13 +338,14 @@ def main(argv: list[str] | None = None) -> int:
         before = load()
         otter, failures = timed_otter(otter_python, zip_path, cheap_nb, args.same, 2, tmp)
         print(
-            f"2. otter run of the cheap solution ({args.same} notebooks, 2 at once): {otter:7.1f} s "
+            f"3. otter run of the cheap solution ({args.same} notebooks, 2 at once): {otter:7.1f} s "
             f"({failures} failures); {before} -> {load()}"
         )
         assert pool_cheap_2 is not None and pool_same_2 is not None and cold_same_2 is not None
+        assert steady_same_2 is not None
         print(f"   wall time otter / ours on the same work (the cheap solution x{args.same}, 2 at once): "
               f"local pool {otter / pool_same_2:.2f}x (cold kernels {otter / cold_same_2:.2f}x), "
-              f"Dask {otter / same_walls[2]:.2f}x")
+              f"Dask {otter / same_walls[2]:.2f}x (a running cluster: {otter / steady_same_2:.2f}x)")
     return 0
 
 

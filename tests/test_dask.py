@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -438,6 +439,56 @@ def test_real_grading_on_dask_gives_the_local_pools_results(cluster: Cluster, tm
     ).is_file()
     res = run(main, args)
     assert "reports: 0 rendered, 2 unchanged" in res.output
+
+
+def _warm_sandboxes(dask_worker: Any, plugin: str) -> list[int]:
+    return list(dask_worker.plugins[plugin].warm_sandboxes())
+
+
+def test_a_second_batch_on_a_running_cluster_keeps_the_workers_warm_sandboxes(
+        cluster: Cluster, tmp_path: Path) -> None:
+    """A course's long-running workers between two batches of one assignment: the second batch
+    finds the worker plugin still there (registering it again is a no-op), every worker checks
+    again before it takes work (one more line on the scheduler's dl-autograder topic), and grades
+    with the warm sandboxes it started for the first batch: no zygote is started again."""
+    import nbformat
+    from click.testing import CliRunner
+    from distributed import Client
+
+    from autograder.authoring import notebook as make_notebook
+    from autograder.batch.dask_executor import DASK_TOPIC, plugin_name
+    from autograder.cli import main
+
+    a = load_assignment("redes_densas")
+    sol = make_notebook(a, "solution", a.profile("smoke"))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for sid in ("ana", "bia", "caio"):
+        nbformat.write(sol, subs / f"{sid}.ipynb")
+    plugin = plugin_name(a, "auto")
+
+    def batch(out: str) -> tuple[dict[str, int], dict[str, list[int]]]:
+        res = CliRunner().invoke(main, ["grade-batch", str(subs), "--assignment", a.name, "--key",
+                                        str(a.key_path("smoke")), "--out", str(tmp_path / out),
+                                        "--scheduler", cluster.address, "--no-gradebook"])
+        assert res.exit_code == 0, res.output
+        for sid in ("ana", "bia", "caio"):
+            r = load_result(tmp_path / out / "results" / f"{sid}.json")
+            assert (r.status, r.score) == ("graded", a.contract.max_score)
+        with Client(cluster.address, timeout=30) as client:
+            checks: dict[str, int] = {}
+            for _, ev in client.get_events(DASK_TOPIC):
+                if ev.get("plugin") == plugin and ev.get("ready"):
+                    checks[ev["worker"]] = checks.get(ev["worker"], 0) + 1
+            return checks, client.run(_warm_sandboxes, plugin=plugin)
+
+    checks1, sandboxes1 = batch("first")
+    checks2, sandboxes2 = batch("second")
+    assert set(checks1) == set(checks2) == set(sandboxes1) and len(checks1) == 2
+    assert checks2 == {w: n + 1 for w, n in checks1.items()}
+    assert sandboxes2 == sandboxes1  # the same processes: none started again, none replaced
+    if warm_possible() is None:  # each worker graded in the warm sandbox it has kept since
+        assert all(len(pids) == 1 for pids in sandboxes1.values()), sandboxes1
 
 
 @pytest.mark.kernel

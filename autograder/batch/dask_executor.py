@@ -4,7 +4,8 @@
     client (grade-batch)                       worker (``dask worker``, or a LocalCluster's)
     ---------------------                      ------------------------------------------------
     register GraderWorkerPlugin        ---->   check_worker: grader version, assignment, datasets,
-                                               bubblewrap; one line (log + event topic); leave if unfit
+      (kept by a running cluster;              bubblewrap; one line (log + event topic); leave if unfit
+      every batch: recheck)                    (warm sandboxes and forkserver kept between batches)
     submit(job): notebook bytes +      ---->   _grade_on_worker: verify both sha256, grade in a fresh
       the key task "answer-key-<sha256>"       process (same sandbox as locally), return result + log
     write result + log (atomically)    <----
@@ -150,27 +151,27 @@ class GraderWorkerPlugin(WorkerPlugin):
     """Registered on every worker of the cluster (also those that join later): the worker checks
     that it can grade (``check_worker``) before it takes work, says so in one line (its log and the
     scheduler's ``dl-autograder`` event topic, which the batch prints), and a worker that cannot
-    grade leaves the cluster rather than fail every submission sent to it."""
+    grade leaves the cluster rather than fail every submission sent to it.
+
+    It stays on the workers after the batch (``idempotent``: a later batch of the same assignment,
+    grader version and backend registers it again as a no-op), so a course's long-running workers
+    keep their warm sandboxes and forkserver from one batch to the next; each batch has every
+    worker check again (``recheck``) before it takes work."""
+
+    idempotent = True  # Dask: a plugin of this name already on the cluster is kept, not replaced
 
     def __init__(self, name: str, assignment_path: str, assignment_name: str, contract_sha256: str,
-                 backend: str, grader_version: str) -> None:
+                 backend: str, grader_version: str, batch: str = "") -> None:
         self.name = name
         self.args = (assignment_path, assignment_name, contract_sha256, backend, grader_version)
+        self.batch = batch  # the batch that registered it
+        self.checked_for = ""  # the batch this worker's ``check`` was made for
         self.check: WorkerCheck | None = None
         self.warm: Any = None  # the worker's WarmPool (one warm sandbox per thread), made in setup
         self.configs: Any = None  # the worker's WarmConfigs, made in setup
         self.pool: Any = None  # a non-daemonic worker's own local pool (forkserver + warm sandboxes)
 
     async def setup(self, worker: Any) -> None:
-        import asyncio
-        import functools
-        import logging
-
-        memory = getattr(getattr(worker, "memory_manager", None), "memory_limit", None)
-        run = functools.partial(check_worker, *self.args, nthreads=worker.state.nthreads,
-                                memory_limit=memory)
-        check = await asyncio.get_running_loop().run_in_executor(None, run)
-        self.check = check
         import multiprocessing
 
         from autograder.sandbox.zygote import WarmPool
@@ -184,6 +185,27 @@ class GraderWorkerPlugin(WorkerPlugin):
             from autograder.batch.executors import LocalProcessExecutor
 
             self.pool = LocalProcessExecutor(worker.state.nthreads)
+        await self.recheck(worker, self.batch)
+
+    async def recheck(self, worker: Any, batch: str) -> None:
+        """``check_worker`` again for ``batch`` (the assignment, datasets or bubblewrap may have
+        changed since the last batch); the warm sandboxes are kept, their configs worked out
+        again. Says the line; a worker that cannot grade any more leaves the cluster."""
+        import asyncio
+        import functools
+        import logging
+
+        memory = getattr(getattr(worker, "memory_manager", None), "memory_limit", None)
+        run = functools.partial(check_worker, *self.args, nthreads=worker.state.nthreads,
+                                memory_limit=memory)
+        check = await asyncio.get_running_loop().run_in_executor(None, run)
+        self.check, self.checked_for = check, batch
+        if self.configs is not None:
+            from autograder.batch.executors import WarmConfigs
+
+            self.configs = WarmConfigs()
+        if self.pool is not None:
+            self.pool.forget_warm_configs()
         logger = logging.getLogger("autograder.worker")
         (logger.info if check.ready else logger.error)("dl-autograder: %s", check.line)
         worker.log_event(DASK_TOPIC, {"plugin": self.name, "worker": worker.address, "ready": check.ready,
@@ -193,6 +215,10 @@ class GraderWorkerPlugin(WorkerPlugin):
             asyncio.get_running_loop().call_later(
                 0.5, lambda: asyncio.ensure_future(worker.close(nanny=True, reason=reason)))
 
+    def warm_sandboxes(self) -> list[int]:
+        """The host pids of this worker's running warm sandboxes (kept from batch to batch)."""
+        pool = self.warm if self.warm is not None else getattr(self.pool, "warm_pool", None)
+        return list(pool.running()) if pool is not None else []
 
     def teardown(self, worker: Any) -> None:
         if self.warm is not None:
@@ -201,8 +227,27 @@ class GraderWorkerPlugin(WorkerPlugin):
             self.pool.shutdown(cancel=True)
 
 
-def _worker_check_of(dask_worker: Any, plugin: str) -> tuple[bool, dict[str, Any], int] | None:
-    check = getattr(dask_worker.plugins.get(plugin), "check", None)
+def plugin_name(assignment: Any, backend: str) -> str:
+    """The worker plugin's name: one per assignment (and contract), grader version and backend,
+    so that a later batch of the same finds it on a long-running cluster and keeps it."""
+    import hashlib
+
+    from autograder import __version__
+
+    digest = hashlib.sha256("\0".join([str(assignment.root), assignment.contract_sha256, backend,
+                                       __version__]).encode()).hexdigest()[:12]
+    return f"dl-autograder-{assignment.name}-{digest}"
+
+
+async def _worker_check_of(dask_worker: Any, plugin: str,
+                           batch: str = "") -> tuple[bool, dict[str, Any], int] | None:
+    """On a worker: its check for ``batch``, made now if the plugin was checked for another one."""
+    found = dask_worker.plugins.get(plugin)
+    if not isinstance(found, GraderWorkerPlugin):
+        return None
+    if batch and found.checked_for != batch:
+        await found.recheck(dask_worker, batch)
+    check = found.check
     return (check.ready, check.said, check.slots) if isinstance(check, WorkerCheck) else None
 
 
@@ -306,6 +351,21 @@ def parse_cluster(spec: str) -> int | None:
     return int(n) if n else None
 
 
+def local_cluster(workers: int, max_tries: int = 3) -> Any:
+    """The ``LocalCluster`` of ``--cluster local:N``: ``workers`` single-threaded worker processes
+    on this machine, not daemonic (each grades through a local pool of its own: forkserver and warm
+    sandboxes), one task per free thread (a dying worker costs a try only to what it was running),
+    ``max_tries`` deaths of its workers make a submission a ``grader_error``."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
+                          "distributed.worker.daemon": False,
+                          "distributed.scheduler.allowed-failures": max(0, max_tries - 1)}):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            host="127.0.0.1", dashboard_address=None)
+
+
 class DaskExecutor:
     """Each job a task on a Dask distributed cluster: ``scheduler`` (``tcp://HOST:PORT``,
     ``tls://...``; TLS settings come from Dask's configuration) or ``local_workers`` (a
@@ -324,8 +384,7 @@ class DaskExecutor:
     def __init__(self, *, assignment: Any, backend: str = "auto", scheduler: str | None = None,
                  local_workers: int | None = None, grade_fn: GradeFn | None = None,
                  max_tries: int = 3, echo: Echo | None = None, timeout: float = 60.0) -> None:
-        import dask
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         from autograder import __version__
         from autograder.batch import BatchError
@@ -336,14 +395,7 @@ class DaskExecutor:
         self._grade_fn = grade_fn
         self._cluster: Any = None
         if local_workers is not None:
-            # one task per free thread on each worker, so that a dying worker costs a try only to what
-            # it was running; max_tries deaths of its workers make a submission a grader_error
-            # workers that are not daemonic may grade through a local pool of their own (forkserver)
-            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
-                                  "distributed.worker.daemon": False,
-                                  "distributed.scheduler.allowed-failures": max(0, max_tries - 1)}):
-                self._cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
-                                             host="127.0.0.1", dashboard_address=None)
+            self._cluster = local_cluster(local_workers, max_tries)
             scheduler = self._cluster.scheduler_address
         try:
             self.client = Client(scheduler, timeout=timeout, set_as_default=False)
@@ -351,7 +403,10 @@ class DaskExecutor:
             self._close_cluster()
             raise BatchError(msg("batch_dask_unreachable", scheduler=str(scheduler), error=str(exc)),
                              fix=msg("batch_dask_unreachable_fix")) from exc
-        self.plugin = f"dl-autograder-{assignment.name}-{assignment.contract_sha256[:12]}"
+        import uuid
+
+        self.plugin = plugin_name(assignment, backend)
+        self.batch = uuid.uuid4().hex  # every worker checks again for this batch
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[Any, Future[Outcome]]] = {}
         self._keys: dict[str, Any] = {}
@@ -361,7 +416,7 @@ class DaskExecutor:
             self.client.subscribe_topic(DASK_TOPIC, self._on_event)
             self.client.register_plugin(GraderWorkerPlugin(
                 self.plugin, str(assignment.root), assignment.name, assignment.contract_sha256, backend,
-                __version__), name=self.plugin)
+                __version__, self.batch), name=self.plugin)
             self.slots = self._wait_for_ready(timeout)
             self.allowed_failures = self.client.run_on_scheduler(_allowed_failures)
         except BaseException:
@@ -392,7 +447,8 @@ class DaskExecutor:
         while True:
             try:
                 self.client.wait_for_workers(1, timeout=max(1.0, deadline - time.monotonic()))
-                checks = self.client.run(_worker_check_of, plugin=self.plugin, on_error="return")
+                checks = self.client.run(_worker_check_of, plugin=self.plugin, batch=self.batch,
+                                         on_error="return")
             except (OSError, TimeoutError):
                 checks = {}
             slots = 0

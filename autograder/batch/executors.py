@@ -267,6 +267,16 @@ class LocalProcessExecutor:
         if self._warm is not None:
             self._warm.close()
 
+    def forget_warm_configs(self) -> None:
+        """Work each job's warm config out again (its assignment or datasets may have changed
+        since): a pool that outlives a batch (a Dask worker's) keeps its warm sandboxes."""
+        self._configs = WarmConfigs()
+
+    @property
+    def warm_pool(self) -> WarmPool | None:
+        """The pool's warm sandboxes, if it has any."""
+        return self._warm
+
     @property
     def warm_problem(self) -> str | None:
         """Why this pool's jobs started cold kernels, if warm sandboxes were tried and failed."""

@@ -379,6 +379,11 @@ class WarmPool:
         finally:
             self._free.put(slot)
 
+    def running(self) -> list[int]:
+        """The host pids of this pool's running warm sandboxes (their bubblewrap processes)."""
+        with self._lock:
+            return sorted(pid for slot in self._made if (pid := slot.pid) is not None)
+
     def close(self) -> None:
         """Kill every warm sandbox (and the kernels of jobs still running in them)."""
         with self._lock:
@@ -404,6 +409,11 @@ class WarmSandbox:
         self._popen: subprocess.Popen[bytes] | None = None
         self._handle: WarmHandle | None = None
         self.starts = 0
+
+    @property
+    def pid(self) -> int | None:
+        """The host pid of the sandbox's bubblewrap process while it runs."""
+        return self._popen.pid if self._popen is not None and self._popen.poll() is None else None
 
     def handle(self) -> WarmHandle:
         """The running zygote's handle; starts it first if needed (raises ``ZygoteError``)."""
