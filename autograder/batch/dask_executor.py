@@ -34,8 +34,8 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from autograder.batch.executors import _death
-from autograder.batch.jobs import GradeFn, Job, Outcome, Reason, failed, reason_of, record_error
+from autograder.batch.executors import _death, answer_of
+from autograder.batch.jobs import GradeFn, Job, Outcome, Reason, failed, record_error
 from autograder.i18n import Echo, Msg, joined, msg
 
 # ----------------------------------------------------------------------------- Dask distributed
@@ -167,23 +167,17 @@ class GraderWorkerPlugin(WorkerPlugin):
         self.batch = batch  # the batch that registered it
         self.checked_for = ""  # the batch this worker's ``check`` was made for
         self.check: WorkerCheck | None = None
-        self.warm: Any = None  # the worker's WarmPool (one warm sandbox per thread), made in setup
-        self.configs: Any = None  # the worker's WarmConfigs, made in setup
+        self.warm: Any = None  # a daemonic worker's WarmSandboxes (one per thread), made in setup
         self.pool: Any = None  # a non-daemonic worker's own local pool (forkserver + warm sandboxes)
 
     async def setup(self, worker: Any) -> None:
         import multiprocessing
 
-        from autograder.sandbox.zygote import WarmPool
+        from autograder.batch.executors import LocalProcessExecutor, WarmSandboxes
 
         if multiprocessing.current_process().daemon:  # daemonic: no multiprocessing children
-            from autograder.batch.executors import WarmConfigs
-
-            self.warm = WarmPool(worker.state.nthreads)
-            self.configs = WarmConfigs()
+            self.warm = WarmSandboxes(worker.state.nthreads)
         else:  # the local pool's own way: each job forked from a forkserver, in a warm sandbox
-            from autograder.batch.executors import LocalProcessExecutor
-
             self.pool = LocalProcessExecutor(worker.state.nthreads)
         await self.recheck(worker, self.batch)
 
@@ -200,12 +194,8 @@ class GraderWorkerPlugin(WorkerPlugin):
                                 memory_limit=memory)
         check = await asyncio.get_running_loop().run_in_executor(None, run)
         self.check, self.checked_for = check, batch
-        if self.configs is not None:
-            from autograder.batch.executors import WarmConfigs
-
-            self.configs = WarmConfigs()
-        if self.pool is not None:
-            self.pool.forget_warm_configs()
+        if self._sandboxes() is not None:
+            self._sandboxes().forget_configs()
         logger = logging.getLogger("autograder.worker")
         (logger.info if check.ready else logger.error)("dl-autograder: %s", check.line)
         worker.log_event(DASK_TOPIC, {"plugin": self.name, "worker": worker.address, "ready": check.ready,
@@ -215,10 +205,14 @@ class GraderWorkerPlugin(WorkerPlugin):
             asyncio.get_running_loop().call_later(
                 0.5, lambda: asyncio.ensure_future(worker.close(nanny=True, reason=reason)))
 
+    def _sandboxes(self) -> Any:
+        """This worker's ``WarmSandboxes`` (its own, or its local pool's), or None."""
+        return self.warm if self.warm is not None else getattr(self.pool, "warm", None)
+
     def warm_sandboxes(self) -> list[int]:
         """The host pids of this worker's running warm sandboxes (kept from batch to batch)."""
-        pool = self.warm if self.warm is not None else getattr(self.pool, "warm_pool", None)
-        return list(pool.running()) if pool is not None else []
+        sandboxes = self._sandboxes()
+        return list(sandboxes.pool.running()) if sandboxes is not None else []
 
     def teardown(self, worker: Any) -> None:
         if self.warm is not None:
@@ -302,33 +296,24 @@ def _grade_on_worker(job: Job, notebook: bytes, key: bytes, plugin: str,
                                     result_path=str(work / "result.json"), log_path=str(work / "log.txt"))
         answer_path = work / "answer.pickle"
         started = time.monotonic()
-        plugin_ = worker.plugins.get(plugin)
-        if isinstance(plugin_, GraderWorkerPlugin) and plugin_.pool is not None and grade_fn is None:
-            outcome = plugin_.pool.submit(local).result()
-            payload: Reason | str
-            if outcome.status == "grader_error":  # the client writes it with its own log path
-                kind, payload = "error", (reason_of(outcome.message)
-                                          or failed("batch_failed_error", error=outcome.message))
-            else:
-                kind, payload = "result", Path(local.result_path).read_text(encoding="utf-8")
-            job_log = Path(local.log_path)
-            log_bytes = job_log.read_bytes()[-_LOG_TAIL:] if job_log.is_file() else b""
-            return {"kind": kind, "payload": payload, "seconds": time.monotonic() - started,
-                    "worker": worker.address, "log": log_bytes.decode("utf-8", errors="replace")}
-        lend: Any = contextlib.nullcontext(None)
-        if isinstance(plugin_, GraderWorkerPlugin) and plugin_.warm is not None and grade_fn is None:
-            lend = plugin_.warm.lend(plugin_.configs.of(local))
-        with lend as handle:
-            if handle is not None:  # this worker's warm sandbox forks the kernel (made fresh after)
-                local = dataclasses.replace(local, warm=handle.to_dict())
-            with open(work / "log.txt", "wb") as log:
+        found = worker.plugins.get(plugin)
+        plugin_ = found if isinstance(found, GraderWorkerPlugin) and grade_fn is None else None
+        kind: str
+        payload: Reason | str  # an error's payload: a jobs.Reason
+        if plugin_ is not None and plugin_.pool is not None:  # its own local pool grades it
+            kind, payload = answer_of(plugin_.pool.submit(local).result(), local)
+        else:  # a fresh interpreter; its kernel forked from this worker's warm sandbox, if any
+            lend = plugin_.warm.lend(local) if plugin_ is not None and plugin_.warm is not None \
+                else contextlib.nullcontext(local)
+            with lend as lent, open(work / "log.txt", "wb") as log:
                 proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=log,
                                         stderr=subprocess.STDOUT, process_group=0)
-                proc.communicate(pickle.dumps((local, grade_fn, os.getpid(), str(answer_path))))
+                proc.communicate(pickle.dumps((lent, grade_fn, os.getpid(), str(answer_path))))
+            kind, payload = (pickle.loads(answer_path.read_bytes()) if answer_path.is_file()
+                             else ("error", _death(proc.returncode)))
         seconds = time.monotonic() - started
-        kind, payload = (pickle.loads(answer_path.read_bytes()) if answer_path.is_file()
-                         else ("error", _death(proc.returncode)))  # an error's payload: a jobs.Reason
-        log_bytes = (work / "log.txt").read_bytes()[-_LOG_TAIL:]
+        job_log = work / "log.txt"
+        log_bytes = job_log.read_bytes()[-_LOG_TAIL:] if job_log.is_file() else b""
         return {"kind": kind, "payload": payload, "seconds": seconds, "worker": worker.address,
                 "log": log_bytes.decode("utf-8", errors="replace")}
     finally:

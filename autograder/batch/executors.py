@@ -12,6 +12,7 @@ An executor takes a ``Job`` (plain data) and returns a ``concurrent.futures.Futu
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import multiprocessing
@@ -21,6 +22,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -31,7 +33,7 @@ from typing import TYPE_CHECKING, Protocol
 from autograder.batch.jobs import GradeFn, Job, Outcome, Reason, failed, reason_of, record_error, run_job
 
 if TYPE_CHECKING:
-    from autograder.sandbox.zygote import WarmConfig, WarmPool
+    from autograder.sandbox.zygote import WarmConfig
 
 
 class Executor(Protocol):
@@ -83,18 +85,37 @@ def warm_config(job: Job) -> WarmConfig | None:
         return None
 
 
-class WarmConfigs:
-    """``warm_config`` of each (assignment, options) a pool sees, worked out once: it verifies
-    the datasets' checksums, and a batch's jobs all share one."""
+class WarmSandboxes:
+    """A pool's warm sandboxes (``WarmPool``, one per slot) and the ``warm_config`` of each
+    (assignment, options) it sees, worked out once (it verifies the datasets' checksums, and a
+    batch's jobs all share one). Used by the local pool and by a Dask worker."""
 
-    def __init__(self) -> None:
-        self._found: dict[str, WarmConfig | None] = {}
+    def __init__(self, slots: int) -> None:
+        from autograder.sandbox.zygote import WarmPool
 
-    def of(self, job: Job) -> WarmConfig | None:
+        self.pool: WarmPool = WarmPool(slots)
+        self._configs: dict[str, WarmConfig | None] = {}
+
+    def config(self, job: Job) -> WarmConfig | None:
         key = json.dumps([job.assignment, job.options], sort_keys=True, default=str)
-        if key not in self._found:
-            self._found[key] = warm_config(job)
-        return self._found[key]
+        if key not in self._configs:
+            self._configs[key] = warm_config(job)
+        return self._configs[key]
+
+    @contextlib.contextmanager
+    def lend(self, job: Job) -> Iterator[Job]:
+        """``job`` with one of the warm sandboxes lent to it (``job.warm``), or as it is (cold
+        kernels) when none fits or can start."""
+        with self.pool.lend(self.config(job)) as handle:
+            yield job if handle is None else dataclasses.replace(job, warm=handle.to_dict())
+
+    def forget_configs(self) -> None:
+        """Work each job's warm config out again (its assignment or datasets may have changed
+        since): for sandboxes that outlive a batch (a Dask worker's), which are kept."""
+        self._configs = {}
+
+    def close(self) -> None:
+        self.pool.close()
 
 
 def _alive(pid: int) -> bool:
@@ -208,22 +229,17 @@ class LocalProcessExecutor:
         self._live: set[BaseProcess] = set()
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
-        self._warm: WarmPool | None = None
-        if warm and grade_fn is None:
-            from autograder.sandbox.zygote import WarmPool
-
-            self._warm = WarmPool(workers)
-        self._configs = WarmConfigs()
+        self.warm = WarmSandboxes(workers) if warm and grade_fn is None else None
 
     def submit(self, job: Job) -> Future[Outcome]:
         return self._threads.submit(self._run_warm, job)
 
     def _run_warm(self, job: Job) -> Outcome:
         """``job`` with one of the pool's warm sandboxes lent to it, if any."""
-        if self._warm is None:
+        if self.warm is None:
             return self._run(job)
-        with self._warm.lend(self._configs.of(job)) as handle:
-            return self._run(job if handle is None else dataclasses.replace(job, warm=handle.to_dict()))
+        with self.warm.lend(job) as lent:
+            return self._run(lent)
 
     def _run(self, job: Job) -> Outcome:
         started = time.monotonic()
@@ -261,26 +277,16 @@ class LocalProcessExecutor:
                 live = list(self._live)
             for proc in live:
                 _stop(proc)
-            if self._warm is not None:
-                self._warm.close()  # the kernels of the stopped jobs with them
+            if self.warm is not None:
+                self.warm.close()  # the kernels of the stopped jobs with them
         self._threads.shutdown(wait=True, cancel_futures=cancel)
-        if self._warm is not None:
-            self._warm.close()
-
-    def forget_warm_configs(self) -> None:
-        """Work each job's warm config out again (its assignment or datasets may have changed
-        since): a pool that outlives a batch (a Dask worker's) keeps its warm sandboxes."""
-        self._configs = WarmConfigs()
-
-    @property
-    def warm_pool(self) -> WarmPool | None:
-        """The pool's warm sandboxes, if it has any."""
-        return self._warm
+        if self.warm is not None:
+            self.warm.close()
 
     @property
     def warm_problem(self) -> str | None:
         """Why this pool's jobs started cold kernels, if warm sandboxes were tried and failed."""
-        return self._warm.problem if self._warm is not None else None
+        return self.warm.pool.problem if self.warm is not None else None
 
     def __enter__(self) -> LocalProcessExecutor:
         return self
@@ -288,6 +294,14 @@ class LocalProcessExecutor:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.shutdown(cancel=exc is not None)
+
+
+def answer_of(outcome: Outcome, job: Job) -> tuple[str, Reason | str]:
+    """What a Dask worker sends back for ``job``: ("result", the result file's text), or
+    ("error", the reason) for a ``grader_error`` (the client writes it with its own log path)."""
+    if outcome.status == "grader_error":
+        return "error", reason_of(outcome.message) or failed("batch_failed_error", error=outcome.message)
+    return "result", Path(job.result_path).read_text(encoding="utf-8")
 
 
 def remote_child_main() -> None:
@@ -300,12 +314,6 @@ def remote_child_main() -> None:
     job, grade_fn, parent_pid, answer_path = pickle.loads(sys.stdin.buffer.read())
     _die_with(parent_pid)
     print(f"grading {job.origin} for {job.who.id} (pid {os.getpid()})", flush=True)
-    outcome = run_job(job, grade_fn)
-    answer: tuple[str, Reason | str]
-    if outcome.status == "grader_error":  # the client writes it with its own log path
-        answer = ("error", reason_of(outcome.message) or failed("batch_failed_error", error=outcome.message))
-    else:
-        answer = ("result", Path(job.result_path).read_text(encoding="utf-8"))
-    write_bytes_atomic(Path(answer_path), pickle.dumps(answer))
+    write_bytes_atomic(Path(answer_path), pickle.dumps(answer_of(run_job(job, grade_fn), job)))
     sys.stdout.flush()
     sys.stderr.flush()

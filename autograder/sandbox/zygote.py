@@ -459,12 +459,12 @@ class WarmSandbox:
                 raise ZygoteError(f"the zygote did not start: {tail.strip() or 'no output'}")
             time.sleep(0.02)
         inner = ask(sock, {"op": "hello"})
-        zygote = [p.pid for init in psutil.Process(self._popen.pid).children()
-                  for p in init.children() if _ns_pid(p.pid) == inner["pid"]]
-        if not zygote:
+        zygote = next((pid for init in psutil.Process(self._popen.pid).children()  # bwrap's pid 1
+                       if (pid := host_pid_of(init.pid, inner["pid"])) is not None), None)
+        if zygote is None:
             self.close()
             raise ZygoteError("the zygote's process was not found")
-        self._handle = WarmHandle(str(layout.root), zygote[0], host_id, asdict(self.limits),
+        self._handle = WarmHandle(str(layout.root), zygote, host_id, asdict(self.limits),
                                   str(self.datasets_dir) if self.datasets_dir is not None else None,
                                   self.preload)
 
