@@ -16,7 +16,7 @@ import pytest
 
 from autograder.sandbox import CellRun, Limits, Sandbox
 from autograder.sandbox.bubblewrap import is_within, python_roots
-from autograder.sandbox.zygote import WarmSandbox, ask, warm_possible
+from autograder.sandbox.zygote import WarmConfig, WarmPool, WarmSandbox, ask, warm_possible
 from tests.common import unavailable
 
 MiB = 1024**2
@@ -298,3 +298,21 @@ def test_a_forked_kernel_that_does_not_start_means_a_cold_kernel(
         run = sb.run("print('graded anyway')", 30)
         assert not sb.warm
     assert run.status == "ok" and "graded anyway" in _text(run)
+
+
+def test_datasets_a_kernel_cannot_read_mean_a_cold_kernel_not_a_crashed_job(
+        warm: WarmSandbox, tmp_path: Path) -> None:
+    """A datasets folder the sandbox user cannot read: the warm sandbox does not start and the job
+    gets a cold kernel (which meets the same problem and says it: the grader's own error), not an
+    exception out of the pool that would make the submission a grader_error."""
+    unreadable = tmp_path / "datasets"
+    unreadable.mkdir()
+    (unreadable / "boston_housing.npz").write_bytes(b"npz bytes")
+    (unreadable / "boston_housing.npz").chmod(0o600)
+    pool = WarmPool(1)
+    try:
+        with pool.lend(WarmConfig(LIMITS, unreadable.resolve(), ())) as handle:
+            assert handle is None
+        assert pool.problem is None and pool.running() == []  # the next job tries again
+    finally:
+        pool.close()

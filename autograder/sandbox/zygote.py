@@ -47,6 +47,7 @@ from typing import Any
 
 import psutil
 
+from autograder.errors import AutograderError
 from autograder.sandbox.bubblewrap import (
     HOME,
     SANDBOX_ID,
@@ -430,7 +431,10 @@ class WarmSandbox:
             raise ZygoteError(problem or "bwrap is not installed")
         host_id = random_host_id()
         if self.datasets_dir is not None:
-            check_datasets(self.datasets_dir, host_id)
+            try:
+                check_datasets(self.datasets_dir, host_id)
+            except AutograderError as exc:  # a cold kernel meets the same problem and says it
+                raise ZygoteError(str(exc)) from exc
         layout = Layout(Path(tempfile.mkdtemp(prefix="ag-warm-")))
         self._layout = layout
         layout.create(host_id)
