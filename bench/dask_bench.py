@@ -21,7 +21,7 @@ The classes are the assignment's example class (``example.toml``, smoke profile,
 2. steady state: a running cluster of 1 worker vs 2 (``steady_state``), after a warm-up batch,
    the cheap class x ``--copies`` and the cheap solution x ``--same``, each a batch of its own
    (``--scheduler``'s path: the workers keep their warm sandboxes between batches): throughput
-   ratio (1 worker / 2 workers), and how many zygotes each worker started over all batches;
+   ratio (1 worker / 2 workers), and each worker's warm sandboxes (pids) after all batches;
 3. ``otter run`` of the cheap solution x ``--same`` (otter's own notebook format: the solution
    ``otter assign`` writes, with the cells of the training exercises removed; otter refuses
    ours), 2 at once, against our 2-worker batch of the same work, on the local pool and on Dask:
@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,11 @@ def write_class(a: Assignment, folder: Path, expensive: tuple[str, ...], copies:
     return folder
 
 
+def statuses_of(summary: Any) -> dict[str, int]:
+    """How many of the batch's submissions ended in each status."""
+    return dict(Counter(r.status for r in summary.rows))
+
+
 def timed_dask(
     subs: Path, out: Path, a: Assignment, workers: int, options: GradeOptions
 ) -> tuple[float, Any]:
@@ -117,10 +123,7 @@ def timed_dask(
         options=options,
     )
     wall = time.perf_counter() - t0
-    statuses: dict[str, int] = {}
-    for r in summary.rows:
-        statuses[r.status] = statuses.get(r.status, 0) + 1
-    return wall, (setup, statuses, sum(r.score for r in summary.rows))
+    return wall, (setup, statuses_of(summary), sum(r.score for r in summary.rows))
 
 
 def _warm_sandboxes(dask_worker: Any, plugin: str) -> list[int]:
@@ -129,19 +132,19 @@ def _warm_sandboxes(dask_worker: Any, plugin: str) -> list[int]:
 
 def steady_state(
     a: Assignment, workers: int, options: GradeOptions, warmup: Path, classes: dict[str, Path], tmp: Path
-) -> dict[str, tuple[float, dict[str, Any]]]:
+) -> tuple[dict[str, tuple[float, dict[str, int]]], dict[str, list[int]]]:
     """Throughput on a cluster that is already running, as a course's workers are between two
     batches: a LocalCluster of ``workers`` (as ``--cluster local:N`` starts it), one warm-up batch
     (``warmup``: the workers' forkservers and warm sandboxes start), then each of ``classes`` as a
     batch of its own through ``--scheduler``'s path (a client of its own; every worker checks again
     before it takes work, and keeps its warm sandboxes). Wall time per class from the client's
-    start to the last result written."""
+    start to the last result written; and each worker's warm sandboxes (pids) after all batches."""
     from autograder.batch.dask_executor import local_cluster, plugin_name
 
     key = a.key_path(a.example().profile)  # type: ignore[union-attr]
     quiet = lambda line: None  # noqa: E731
     cluster = local_cluster(workers)
-    found: dict[str, tuple[float, dict[str, Any]]] = {}
+    found: dict[str, tuple[float, dict[str, int]]] = {}
     try:
         address = cluster.scheduler_address
         first = DaskExecutor(assignment=a, scheduler=address, backend=options.backend, echo=quiet)
@@ -151,17 +154,12 @@ def steady_state(
             executor = DaskExecutor(assignment=a, scheduler=address, backend=options.backend, echo=quiet)
             summary = grade_batch(subs, key, tmp / f"steady-{name}-{workers}", assignment=a,
                                   executor=executor, options=options)
-            wall = time.perf_counter() - t0
-            statuses: dict[str, Any] = {}
-            for r in summary.rows:
-                statuses[r.status] = statuses.get(r.status, 0) + 1
-            found[name] = (wall, statuses)
+            found[name] = (time.perf_counter() - t0, statuses_of(summary))
         with DaskExecutor(assignment=a, scheduler=address, backend=options.backend, echo=quiet) as ex:
             kept = ex.client.run(_warm_sandboxes, plugin=plugin_name(a, options.backend))
-        found["warm sandboxes per worker after all batches (pids)"] = (0.0, kept)
     finally:
         cluster.close()
-    return found
+    return found, kept
 
 
 def timed_pool(
@@ -174,10 +172,7 @@ def timed_pool(
         summary = grade_batch(subs, a.key_path(a.example().profile), out,  # type: ignore[union-attr]
                               assignment=a, executor=pool, options=options)
         assert pool.warm_problem is None or not warm, pool.warm_problem
-    statuses: dict[str, int] = {}
-    for r in summary.rows:
-        statuses[r.status] = statuses.get(r.status, 0) + 1
-    return time.perf_counter() - t0, (statuses, sum(r.score for r in summary.rows))
+    return time.perf_counter() - t0, (statuses_of(summary), sum(r.score for r in summary.rows))
 
 
 def otter_cheap_notebook(
@@ -309,14 +304,14 @@ def main(argv: list[str] | None = None) -> int:
                 big = write_class(a, tmp / "class-cheap-copies", expensive, args.copies)
                 warmup = write_solutions(a, tmp / "class-warmup", expensive, 4)
                 steady_classes = {f"cheap class x{args.copies}": big, f"cheap solution x{args.same}": same}
-                steady: dict[int, dict[str, tuple[float, dict[str, Any]]]] = {}
+                steady: dict[int, dict[str, tuple[float, dict[str, int]]]] = {}
                 for workers in (1, 2):
                     before = load()
-                    steady[workers] = steady_state(a, workers, options, warmup, steady_classes, tmp)
+                    steady[workers], kept = steady_state(a, workers, options, warmup, steady_classes, tmp)
                     for name, (wall, statuses) in steady[workers].items():
-                        print(f"2. steady state, Dask {workers} worker(s), {name}: "
-                              + (f"{wall:7.1f} s {statuses}" if wall else str(statuses))
-                              + f"; {before} -> {load()}")
+                        print(f"2. steady state, Dask {workers} worker(s), {name}: {wall:7.1f} s {statuses}; "
+                              f"{before} -> {load()}")
+                    print(f"   warm sandboxes per worker after all batches (pids): {kept}")
                 for name in steady_classes:
                     print(f"   steady state, {name}: throughput 2 workers / 1 worker = "
                           f"{steady[1][name][0] / steady[2][name][0]:.2f}x")
